@@ -1,0 +1,44 @@
+# Two commands (see README.md):
+#   make lab    set everything up and start JupyterLab on the course
+#   make test   set everything up and run the whole test suite (what CI runs through .ci/run)
+# The virtual environment is reused until pyproject.toml or the system set-up script changes.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEPS_HASH := $(shell cat pyproject.toml scripts/install-system-deps.sh 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.installed-$(DEPS_HASH)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--port=9999 --no-browser"
+LAB_ARGS ?=
+# Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k data -x"
+PYTEST_ARGS ?=
+NOTEBOOKS = $(wildcard */solutions/*.ipynb)
+
+.PHONY: lab test env clean-env
+
+env: $(STAMP)
+
+$(STAMP):
+	@echo "==> Setting up $(VENV) with $(PYTHON) (once; reused until pyproject.toml changes)"
+	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "dlcourse needs Python 3.11 or 3.12, found " + sys.version.split()[0]'
+	bash scripts/install-system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+	@echo "==> Environment ready: $$($(BIN)/python --version), $$($(BIN)/python -c 'import keras; print("Keras", keras.__version__)' 2>/dev/null)"
+
+lab: env
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS)
+
+# Quick mode: notebooks run on small data with few epochs (dlcourse.pick), so CI finishes in minutes.
+test: env
+	PATH="$(abspath $(BIN)):$$PATH" DLCOURSE_QUICK=1 TF_CPP_MIN_LOG_LEVEL=2 \
+	  $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=900 \
+	  tests $(NOTEBOOKS) $(PYTEST_ARGS)
+
+clean-env:
+	rm -rf $(VENV)

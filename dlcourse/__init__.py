@@ -1,0 +1,46 @@
+"""dlcourse: the helper package every course notebook imports.
+
+``import dlcourse`` is deliberately light (no TensorFlow): the names below are loaded on first use.
+
+- ``dlcourse.setup()``, ``dlcourse.pick(full=..., quick=...)``, ``dlcourse.report(name, value)``, ``dlcourse.QUICK``
+  (module :mod:`dlcourse.runtime`);
+- dataset loaders ``load_mnist``, ``load_fashion_mnist``, ``load_imdb``, ``load_imdb_text``, ``imdb_word_index``,
+  ``cats_and_dogs``, ``load_housing``, ``load_glove`` (package :mod:`dlcourse.data`);
+- ``dlcourse.checks`` (checks that teach) and ``dlcourse.plots`` (one helper per kind of plot).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "2026.11.0"
+
+_RUNTIME = ("setup", "pick", "report", "QUICK", "is_quick")
+_DATA = (
+    "load_mnist",
+    "load_fashion_mnist",
+    "load_imdb",
+    "load_imdb_text",
+    "imdb_word_index",
+    "cats_and_dogs",
+    "load_housing",
+    "load_glove",
+)
+_SUBMODULES = ("checks", "plots", "data", "runtime")
+
+__all__ = [*_RUNTIME, *_DATA, *_SUBMODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUNTIME:
+        return getattr(importlib.import_module("dlcourse.runtime"), name)
+    if name in _DATA:
+        return getattr(importlib.import_module("dlcourse.data"), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"dlcourse.{name}")
+    raise AttributeError(f"module 'dlcourse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,7 @@
+"""``python -m dlcourse`` is the same as the ``dlcourse`` command."""
+
+import sys
+
+from dlcourse.cli import main
+
+sys.exit(main())

@@ -1,0 +1,99 @@
+"""dlcourse.runtime: quick/full switch, metric reports, set-up cell, and the light package import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dlcourse import runtime
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+
+
+def test_pick_follows_the_environment_variable():
+    code = "import dlcourse; print(dlcourse.QUICK, dlcourse.pick(full=15, quick=1))"
+    assert _run(code, DLCOURSE_QUICK="1").stdout.split() == ["True", "1"]
+    assert _run(code, DLCOURSE_QUICK="0").stdout.split() == ["False", "15"]
+    assert _run(code, DLCOURSE_QUICK="").stdout.split() == ["False", "15"]
+
+
+def test_report_prints_and_appends_json_lines(tmp_path, monkeypatch, capsys):
+    target = tmp_path / "metrics.jsonl"
+    monkeypatch.setenv("DLCOURSE_METRICS", str(target))
+    import numpy as np
+
+    assert runtime.report("test_accuracy", np.float32(0.8765)) == np.float32(0.8765)
+    runtime.report("epochs", 3)
+    assert capsys.readouterr().out.splitlines() == ["test_accuracy: 0.8765", "epochs: 3"]
+    records = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [r["name"] for r in records] == ["test_accuracy", "epochs"]
+    assert records[0]["value"] == pytest.approx(0.8765, abs=1e-6)
+    assert records[1]["value"] == 3
+
+
+def test_version_problems_name_the_fix(monkeypatch):
+    monkeypatch.setitem(runtime.SUPPORTED, "numpy", ("99.0", "100"))
+    problems = runtime.version_problems()
+    numpy_problem = next(p for p in problems if p.startswith("numpy"))
+    assert "outside the supported range >=99.0,<100" in numpy_problem
+    assert "pip install 'numpy>=99.0,<100'" in numpy_problem
+
+
+def test_installed_environment_is_in_range():
+    assert runtime.version_problems() == []
+
+
+def test_import_is_light_and_fast():
+    result = _run(
+        """
+        import time, sys
+        start = time.perf_counter()
+        import dlcourse
+        elapsed = time.perf_counter() - start
+        heavy = [m for m in ("tensorflow", "keras", "matplotlib", "pandas") if m in sys.modules]
+        print(elapsed, ",".join(heavy))
+        """
+    )
+    elapsed, heavy = result.stdout.split(" ")
+    assert heavy.strip() == "", f"import dlcourse pulled in heavy modules: {heavy.strip()}"
+    assert float(elapsed) < 0.5, f"import dlcourse took {float(elapsed):.2f} s (budget 0.5 s)"
+
+
+@pytest.mark.slow
+def test_setup_seeds_and_reports():
+    result = _run(
+        """
+        import dlcourse, random, numpy as np
+        info = dlcourse.setup(seed=7)
+        import keras
+        a = (random.random(), np.random.rand(), float(keras.random.uniform(()).numpy()))
+        dlcourse.setup(seed=7, verbose=False)
+        b = (random.random(), np.random.rand(), float(keras.random.uniform(()).numpy()))
+        print("SAME" if a == b else f"DIFFERENT {a} {b}")
+        print(info["backend"], info["device"], info["quick"])
+        """,
+        DLCOURSE_QUICK="1",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("Python 3.11") and "Keras 3." in lines[0] and "mode: QUICK" in lines[0]
+    assert lines[1] == "SAME"
+    # TensorFlow's C++ start-up notices (oneDNN, failed CUDA probes on CPU machines) must not alarm students.
+    for noise in ("oneDNN", "cuInit", "cuda drivers", "absl::InitializeLog"):
+        assert noise not in result.stderr, f"setup() let TensorFlow's notice through: {result.stderr[-500:]}"
+    backend, device, quick = lines[2].split(" ", 1)[0], lines[2].split(" ", 1)[1].rsplit(" ", 1)[0], lines[2].rsplit(" ", 1)[1]
+    assert backend == "tensorflow" and device.startswith(("CPU", "GPU")) and quick == "True"
