@@ -167,7 +167,14 @@ def device_description() -> str:
     return "GPU: " + ", ".join(names)
 
 
-def setup(seed: int = 42, *, verbose: bool = True) -> dict[str, Any]:
+class SetupInfo(dict):
+    """The facts :func:`setup` printed; a dict that shows nothing as a cell's last value (it was printed already)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def setup(seed: int = 42, *, keras: bool = True, verbose: bool = True) -> SetupInfo:
     """Prepare a notebook: seed every random generator, report versions, device and mode.
 
     Call it in the first code cell: ``import dlcourse; dlcourse.setup()``.
@@ -176,13 +183,16 @@ def setup(seed: int = 42, *, verbose: bool = True) -> dict[str, Any]:
     ----------
     seed
         Seed for Python's ``random``, NumPy and Keras (which seeds the backend), so reruns give the same numbers.
+    keras
+        Also import and seed Keras and report its backend and device. Notebooks that use only NumPy, pandas and
+        scikit-learn pass ``keras=False`` and start several seconds faster.
     verbose
         Print a short report (versions, backend, device, quick/full mode).
 
     Returns
     -------
-    dict
-        The facts printed: versions, backend, device, quick, seed.
+    SetupInfo
+        The facts printed (a dict): versions, backend, device, quick, seed.
     """
     # TensorFlow logs oneDNN and CUDA-probe notices at import; they alarm students and say nothing useful.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -190,28 +200,29 @@ def setup(seed: int = 42, *, verbose: bool = True) -> dict[str, Any]:
 
     random.seed(seed)
     np.random.seed(seed)
-    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
-        import_tensorflow()
-    import keras
+    info = SetupInfo(python=platform.python_version(), numpy=np.__version__, quick=QUICK, seed=seed)
+    parts = [f"Python {info['python']}", f"NumPy {info['numpy']}"]
+    if keras:
+        if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+            import_tensorflow()
+        import keras as keras_module
 
-    keras.utils.set_random_seed(seed)
-    backend = keras.backend.backend()
-    device = device_description() if backend == "tensorflow" else "see your backend's documentation"
-    info: dict[str, Any] = {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "tensorflow": installed_version("tensorflow") or installed_version("tensorflow-cpu"),
-        "backend": backend,
-        "device": device,
-        "quick": QUICK,
-        "seed": seed,
-    }
+        keras_module.utils.set_random_seed(seed)
+        backend = keras_module.backend.backend()
+        info.update(
+            keras=keras_module.__version__,
+            tensorflow=installed_version("tensorflow") or installed_version("tensorflow-cpu"),
+            backend=backend,
+            device=device_description() if backend == "tensorflow" else "see your backend's documentation",
+        )
+        parts = [
+            f"Python {info['python']}",
+            f"Keras {info['keras']} ({backend} backend, TensorFlow {info['tensorflow']})",
+            f"device: {info['device']}",
+        ]
     if verbose:
         mode = "QUICK (small data, few epochs: for CI, not for learning)" if QUICK else "full"
-        print(
-            f"Python {info['python']} | Keras {info['keras']} ({backend} backend, TensorFlow {info['tensorflow']})"
-            f" | device: {device} | mode: {mode} | seed: {seed}"
-        )
+        print(" | ".join([*parts, f"mode: {mode}", f"seed: {seed}"]))
     for problem in version_problems():
         warnings.warn(problem, stacklevel=2)
     return info

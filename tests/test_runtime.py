@@ -97,3 +97,18 @@ def test_setup_seeds_and_reports():
         assert noise not in result.stderr, f"setup() let TensorFlow's notice through: {result.stderr[-500:]}"
     backend, device, quick = lines[2].split(" ", 1)[0], lines[2].split(" ", 1)[1].rsplit(" ", 1)[0], lines[2].rsplit(" ", 1)[1]
     assert backend == "tensorflow" and device.startswith(("CPU", "GPU")) and quick == "True"
+
+
+def test_setup_without_keras_stays_light():
+    result = _run(
+        """
+        import sys, dlcourse
+        info = dlcourse.setup(keras=False)
+        print("TF" if "tensorflow" in sys.modules else "NO-TF", sorted(info))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.strip().splitlines()
+    assert first.startswith("Python 3.11") and "NumPy" in first and "mode:" in first
+    assert second.startswith("NO-TF"), "setup(keras=False) imported TensorFlow"
+    assert "['numpy', 'python', 'quick', 'seed']" in second
