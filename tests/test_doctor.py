@@ -1,0 +1,88 @@
+"""``dlcourse doctor``: sections, fixes, and the exit code when something required is broken."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from dlcourse import doctor, runtime
+from dlcourse.data import store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
+    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
+    if (SHARED / "README.md").is_file():
+        monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
+    else:
+        monkeypatch.delenv("DLCOURSE_DATA", raising=False)
+    store._warned.clear()
+
+
+def run(**kwargs) -> tuple[int, str]:
+    out = io.StringIO()
+    code = doctor.run(stream=out, **kwargs)
+    return code, out.getvalue()
+
+
+def test_doctor_reports_environment_packages_device_and_data():
+    code, out = run(device=True)
+    assert code == 0, out
+    for section in ("Environment", "Packages (supported ranges)", "Device", "Datasets"):
+        assert f"\n{section}" in out
+    assert "✓ tensorflow" in out and "✓ keras" in out and "training device:" in out
+    assert "All required checks passed" in out
+    for name in ("mnist", "imdb", "glove"):
+        assert f"{name}:" in out
+
+
+def test_doctor_uses_the_runtime_version_table():
+    assert "numpy" in runtime.SUPPORTED and "tensorflow" in runtime.SUPPORTED
+    code, out = run(device=False, data=False)
+    for package in runtime.SUPPORTED:
+        assert package in out
+
+
+def test_unsupported_version_is_a_problem_with_its_fix(monkeypatch):
+    monkeypatch.setitem(runtime.SUPPORTED, "numpy", ("99", "100"))
+    code, out = run(device=False, data=False)
+    assert code == 1
+    assert "numpy" in out and "outside the supported range >=99,<100" in out
+    assert "fix: pip install 'numpy>=99,<100'" in out and "1 problem(s)" in out
+
+
+def test_missing_shared_directory_is_a_problem(monkeypatch, tmp_path):
+    monkeypatch.setenv("DLCOURSE_DATA", str(tmp_path / "nowhere"))
+    code, out = run(device=False, data=False)
+    assert code == 1 and "does not exist" in out and "fix: set DLCOURSE_DATA" in out
+
+
+def test_missing_data_is_only_a_warning(monkeypatch):
+    monkeypatch.delenv("DLCOURSE_DATA", raising=False)
+    code, out = run(device=False)
+    assert code == 0
+    assert "! mnist: not on this machine" in out and "dlcourse fetch mnist" in out
+
+
+def test_unwritable_cache_without_shared_data_is_a_problem(monkeypatch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("DLCOURSE_CACHE", str(blocker / "cache"))
+    monkeypatch.delenv("DLCOURSE_DATA", raising=False)
+    code, out = run(device=False, data=False)
+    assert code == 1 and "not writable" in out and "DLCOURSE_CACHE" in out
+
+
+def test_doctor_command_is_registered(capsys):
+    from dlcourse.cli import main
+
+    assert main(["doctor", "--no-device"]) in (0, 1)
+    assert "Packages (supported ranges)" in capsys.readouterr().out
