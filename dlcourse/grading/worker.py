@@ -1,0 +1,333 @@
+"""Grade one student in a workspace of its own: ``python -m dlcourse.grading.worker JOB.json``.
+
+:mod:`dlcourse.grading.batch` starts one such process per student, so a crash, a hang or a kernel that eats the
+machine's memory ends this process, never the batch. Steps:
+
+1. copy the assignment's source notebooks and a gradebook template into ``workspace/`` (an nbgrader course);
+2. validate and repair each submitted notebook (:mod:`dlcourse.grading.submissions`);
+3. give the kernel its own folder: the student's notebook as submitted (no hidden tests) and their files;
+4. run nbgrader's autograde with :class:`~dlcourse.grading.execute.SafeExecute` and the sandboxed kernel;
+5. read the scores back, write the student's HTML feedback (hidden tests removed) and a ``result.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from dlcourse.grading import sandbox
+from dlcourse.grading.submissions import LITTER, Submission, check_notebook, locate
+from dlcourse.nbgrader.markup import graded_cells, source_of
+from dlcourse.nbgrader.workspace import Workspace, copy_tree, notebook_text, read_notebook
+
+#: What an error output's name says about a task (anything else: the tests failed).
+ERROR_STATUS = {
+    "CellTimeoutError": "timeout",
+    "KernelDied": "kernel_died",
+    "NotExecuted": "not_run",
+    "MemoryError": "memory",
+    "HiddenTestFailed": "failed",
+}
+
+
+def task_status(cell: Any) -> tuple[str, str]:
+    """(status, detail) of a graded cell of an autograded notebook, from its outputs."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            ename = output.get("ename", "Error")
+            evalue = str(output.get("evalue", "")).strip().splitlines()
+            detail = f"{ename}: {evalue[0][:200]}" if evalue else ename
+            status = ERROR_STATUS.get(ename, "failed")
+            if status == "kernel_died" and "memory" in detail:
+                status = "memory"
+            return status, detail
+    return "passed", ""
+
+
+def autograde_config(job: dict, runtime: str) -> Any:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
+    from traitlets.config import Config
+
+    from dlcourse.grading.execute import SafeExecute
+
+    c = Config()
+    c.Autograde.autograde_preprocessors = [SafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                           SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    c.Execute.timeout = int(job["timeout"])
+    c.Execute.startup_timeout = 180
+    c.Execute.kernel_name = sandbox.KERNEL_NAME
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = f"{runtime}/k"
+    return c
+
+
+def feedback_config() -> Any:
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+    from traitlets.config import Config
+
+    from dlcourse.grading.feedback import HideHiddenFailures
+
+    c = Config()
+    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenFailures, ClearHiddenTests]
+    c.HTMLExporter.sanitize_html = True  # student outputs must not run scripts in the reader's browser
+    return c
+
+
+#: Most bytes of other files (besides the notebooks) copied from one submission.
+MAX_EXTRA_BYTES = 512 * 2**20
+
+
+def copy_student_files(sub: Submission, notebook: Path | None, dest: Path) -> list[str]:
+    """Copy the submission's other files (those next to or below its notebook) into ``dest``."""
+    if not sub.path.is_dir():
+        return []
+    base = notebook.parent if notebook else sub.path
+    copied, total = [], 0
+    for path in sub.files():
+        if path.suffix == ".ipynb" or base not in path.parents:
+            continue
+        rel = path.relative_to(base)
+        total += path.stat().st_size
+        if set(rel.parts) & LITTER or total > MAX_EXTRA_BYTES:
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest / rel)
+        copied.append(rel.as_posix())
+    return copied
+
+
+def grade(job: dict) -> dict:
+    started = time.time()
+    for key in sandbox.PASS_ENV:  # the kernel gets the settings of this run, not those of the fork server
+        os.environ.pop(key, None)
+    os.environ.update(job.get("env", {}))
+    A, student = job["assignment"], job["student"]
+    template = Path(job["template"])
+    ws = Workspace(Path(job["workspace"]))
+    shutil.copy2(template / "gradebook.db", ws.db_path)
+    copy_tree(template / "source" / A, ws.path("source", A))
+    releases = {name: read_notebook(template / "release" / A / name) for name in job["notebooks"]}
+
+    sub = Submission(student, Path(job["submission"]))
+    found, notes = locate(sub, job["notebooks"])
+    notes = list(job.get("notes", [])) + notes
+    flags: list[str] = []
+    submitted = ws.path("submitted", A, student)
+    home = ws.root / "home"
+    kernel_dir = home / A
+    submitted.mkdir(parents=True)
+    kernel_dir.mkdir(parents=True)
+    checked = {}
+    for name in job["notebooks"]:
+        result = check_notebook(found[name], name, releases[name], read_notebook(ws.path("source", A) / name))
+        checked[name] = result
+        notes += result.notes
+        flags += result.flags
+        if result.nb is not None:
+            text = notebook_text(result.nb)
+            (submitted / name).write_text(text, encoding="utf-8")
+            (kernel_dir / name).write_text(text, encoding="utf-8")
+    first = next((p for p in found.values() if p is not None), None)
+    extra = copy_student_files(sub, first, submitted)
+    copy_student_files(sub, first, kernel_dir)
+    for path in ws.path("source", A).rglob("*"):  # files shipped with the assignment, as nbgrader does
+        if path.is_file() and path.suffix != ".ipynb":
+            rel = path.relative_to(ws.path("source", A))
+            (kernel_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, kernel_dir / rel)
+    if extra:
+        notes.append(f"{len(extra)} other submitted file(s) available to the notebook: {', '.join(extra[:5])}")
+
+    events: list[dict] = []
+    error = None
+    if any(c.status == "ok" for c in checked.values()):
+        runtime = job.get("runtime") or tempfile.mkdtemp(prefix="dlg-")  # short: Unix socket paths are short
+        try:
+            spec = sandbox.Spec(
+                mode=job["isolation"], home=str(home), workdir=A, runtime=runtime,
+                status_file=str(ws.root / "kernel-status.jsonl"), read_only=job.get("read_only", []),
+                env=job.get("env", {}), memory=int(job.get("memory", 0)),
+            )
+            spec.save(ws.root / "sandbox.json")
+            sandbox.write_kernelspec(ws.root / "jupyter")
+            os.environ.update({
+                "DLCOURSE_SANDBOX": str(ws.root / "sandbox.json"),
+                "DLCOURSE_SANDBOX_STATUS": spec.status_file,
+                "DLCOURSE_GRADE_EVENTS": str(ws.root / "events.jsonl"),
+                "JUPYTER_PATH": str(ws.root / "jupyter"),
+                "JUPYTER_RUNTIME_DIR": runtime,
+                "JUPYTER_DATA_DIR": str(ws.root / "jupyter-data"),
+            })
+            outcome = ws.run("autograde", A, student, config=autograde_config(job, runtime))
+            (ws.root / "autograde.log").write_text(outcome.get("log", "") + outcome.get("error", ""))
+            if not outcome["success"]:
+                lines = [ln for ln in outcome.get("log", "").splitlines() if "[ERROR]" in ln]
+                error = (lines[0] if lines else outcome.get("error", "").strip().splitlines()[-1])[:300]
+        finally:
+            if not job.get("runtime"):
+                shutil.rmtree(runtime, ignore_errors=True)
+        events_file = ws.root / "events.jsonl"
+        if events_file.exists():
+            events = [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
+
+    rows = collect_rows(ws, A, student, checked, releases, error)
+    for event in events:
+        notes.append(f"{event['notebook']}: cell {event['cell']} ({event.get('grade_id') or 'not graded'}): "
+                     f"{event['message']}")
+    if error:
+        notes.append(f"nbgrader could not grade the submission: {error}")
+    restored = verify_restored(ws, A, student, checked)
+    notes += restored
+    feedback = write_feedback(ws, A, student, job, rows, notes, flags, error)
+    autograded = Path(job["autograded_dir"])
+    if ws.path("autograded", A, student).is_dir():
+        shutil.rmtree(autograded, ignore_errors=True)
+        shutil.copytree(ws.path("autograded", A, student), autograded)
+    return {
+        "student": student, "assignment": A, "key": job["key"], "rows": rows, "notes": notes, "flags": flags,
+        "error": error, "feedback": feedback, "seconds": round(time.time() - started, 2),
+        "outcome": outcome_of(rows, checked, error, events),
+    }
+
+
+def collect_rows(ws: Workspace, A: str, student: str, checked: dict, releases: dict, error: str | None) -> list:
+    """One row per graded cell: notebook, task, points, max_points, status, detail."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    scores: dict[tuple[str, str], float | None] = {}
+    if error is None and ws.db_path.exists():
+        with Gradebook(f"sqlite:///{ws.db_path}", "dlcourse") as gb:
+            try:
+                submission = gb.find_submission(A, student)
+                for nb in submission.notebooks:
+                    for g in nb.grades:
+                        scores[(nb.name + ".ipynb", g.name)] = g.score
+            except MissingEntry:
+                pass
+    rows = []
+    for name, release in releases.items():
+        result = checked[name]
+        graded_nb = ws.path("autograded", A, student) / name
+        cells = {}
+        if result.status == "ok" and graded_nb.exists() and error is None:
+            cells = {mc.grade_id: mc.cell for mc in graded_cells(read_notebook(graded_nb))}
+        for mc in graded_cells(release):
+            row = {"notebook": name, "task": mc.grade_id, "points": 0.0, "max_points": mc.points,
+                   "status": "not_run", "detail": ""}
+            if result.status != "ok":
+                row["status"], row["detail"] = result.status, result.notes[0] if result.notes else ""
+            elif error is not None:
+                row["status"], row["detail"] = "error", error
+            elif mc.grade_id in cells:
+                row["status"], row["detail"] = task_status(cells[mc.grade_id])
+                score = scores.get((name, mc.grade_id))
+                row["points"] = float(score) if score is not None else 0.0
+                if score is None:
+                    row["status"], row["detail"] = "manual", "needs manual grading"
+            rows.append(row)
+    return rows
+
+
+def verify_restored(ws: Workspace, A: str, student: str, checked: dict) -> list[str]:
+    """Check that nbgrader really graded with the original tests (report any test cell that differs)."""
+    problems = []
+    source = ws.path("source", A)
+    for name, result in checked.items():
+        graded_nb = ws.path("autograded", A, student) / name
+        if result.status != "ok" or not graded_nb.exists():
+            continue
+        original = {mc.grade_id: source_of(mc.cell) for mc in graded_cells(read_notebook(source / name))
+                    if mc.is_test}
+        graded = {mc.grade_id: source_of(mc.cell) for mc in graded_cells(read_notebook(graded_nb))}
+        for gid, text in original.items():
+            if graded.get(gid) != text:
+                problems.append(f"{name}: test cell {gid} was NOT graded with the original tests; check by hand")
+    return problems
+
+
+def outcome_of(rows: list, checked: dict, error: str | None, events: list) -> str:
+    """One word for the summary."""
+    if error:
+        return "error"
+    statuses = {c.status for c in checked.values()}
+    if statuses <= {"missing"}:
+        return "missing"
+    if statuses - {"ok", "missing"}:
+        return sorted(statuses - {"ok", "missing"})[0]
+    kinds = {e["kind"] for e in events}
+    for kind in ("memory", "processes", "died", "timeout"):
+        if kind in kinds:
+            return {"died": "kernel_died"}.get(kind, kind)
+    return "graded"
+
+
+def write_feedback(ws: Workspace, A: str, student: str, job: dict, rows: list, notes: list, flags: list,
+                   error: str | None) -> str:
+    """Write the student's feedback page; return its path."""
+    from dlcourse.grading.feedback import banner, standalone, with_banner
+
+    pages = {}
+    if ws.path("autograded", A, student).is_dir() and error is None:
+        result = ws.run("generate_feedback", A, student, config=feedback_config())
+        if not result["success"]:
+            notes.append("feedback could not be generated by nbgrader; see the summary")
+        for name in job["notebooks"]:
+            page = ws.path("feedback", A, student) / (Path(name).stem + ".html")
+            if page.exists():
+                pages[name] = page.read_text(encoding="utf-8")
+    points = sum(r["points"] for r in rows)
+    max_points = sum(r["max_points"] for r in rows)
+    lines = [f"{r['notebook']} {r['task']}: {r['points']:g}/{r['max_points']:g} ({r['status']})" for r in rows]
+    lines += notes
+    block = banner(student, lines, points, max_points)
+    html = with_banner(next(iter(pages.values())), block) if len(pages) == 1 else standalone(student, block, pages)
+    out = Path(job["feedback_dir"]) / f"{student}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, out)
+    return str(out)
+
+
+#: Imported once by the fork server of :mod:`dlcourse.grading.batch`, so each student's process starts warm.
+PRELOAD = ["dlcourse.grading.worker", "dlcourse.grading.execute", "dlcourse.grading.feedback", "nbgrader.api",
+           "nbgrader.converters", "nbgrader.preprocessors", "nbconvert", "nbclient", "jupyter_client"]
+
+
+def run_job(job_file: str, log_file: str) -> None:
+    """Entry point in a forked process: own session (so the batch can kill the whole group), output to a log."""
+    os.setsid()
+    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    main([job_file])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    job = json.loads(Path(argv[0]).read_text())
+    try:
+        result = grade(job)
+    except Exception:  # noqa: BLE001 - report, never hang the batch
+        result = {"student": job["student"], "assignment": job["assignment"], "key": job["key"], "rows": [],
+                  "notes": [], "flags": [], "error": traceback.format_exc(limit=5), "outcome": "error"}
+    out = Path(job["result"])
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
+    os.replace(tmp, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
