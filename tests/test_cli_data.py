@@ -10,31 +10,21 @@ import subprocess
 import sys
 import threading
 from functools import partial
-from pathlib import Path
 
 import pytest
+from datahelpers import ROOT, SHARED, needs_shared
 
 from dlcourse.cli import main
 from dlcourse.data import cli as data_cli
-from dlcourse.data import store
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
-needs_shared = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(), reason=f"the shared course data mirror {SHARED} is absent"
-)
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("DLCOURSE_DATA", raising=False)
-    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
-    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
+@pytest.fixture
+def loopback_unproxied(isolated_data, monkeypatch):
+    """``isolated_data``, and requests to the local test server never go through a proxy."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    store._warned.clear()
-    yield tmp_path / "cache"
+
+
+pytestmark = pytest.mark.usefixtures("loopback_unproxied")
 
 
 @pytest.fixture
@@ -74,8 +64,8 @@ def test_list_without_data_says_how_to_fetch(capsys):
 
 
 @needs_shared
-def test_list_verify_reports_a_damaged_copy(isolated, capsys):
-    target = isolated / "housing/housing.tgz"
+def test_list_verify_reports_a_damaged_copy(isolated_data, capsys):
+    target = isolated_data / "housing/housing.tgz"
     target.parent.mkdir(parents=True)
     target.write_bytes(b"damaged")
     assert main(["list"]) == 0  # without --verify only presence is checked
@@ -84,24 +74,24 @@ def test_list_verify_reports_a_damaged_copy(isolated, capsys):
 
 
 @needs_shared
-def test_fetch_downloads_from_a_mirror(monkeypatch, mirror, isolated, capsys):
+def test_fetch_downloads_from_a_mirror(monkeypatch, mirror, isolated_data, capsys):
     monkeypatch.delenv("DLCOURSE_OFFLINE")
     monkeypatch.setenv("DLCOURSE_MIRROR", mirror)
     assert main(["fetch", "--no-progress", "housing", "imdb_word_index"]) == 0
     out = capsys.readouterr().out
     assert "✓ housing: in the local cache" in out and "✓ imdb_word_index" in out
-    assert (isolated / "housing/housing.tgz").is_file() and (isolated / "imdb_word_index.json").is_file()
+    assert (isolated_data / "housing/housing.tgz").is_file() and (isolated_data / "imdb_word_index.json").is_file()
     monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
     assert main(["list"]) == 0
     assert "housing" in capsys.readouterr().out
 
 
 @needs_shared
-def test_fetch_uses_the_shared_directory_when_it_has_the_data(monkeypatch, isolated, capsys):
+def test_fetch_uses_the_shared_directory_when_it_has_the_data(monkeypatch, isolated_data, capsys):
     monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
     assert main(["fetch", "housing"]) == 0
     assert "in the shared directory" in capsys.readouterr().out
-    assert not (isolated / "housing").exists()
+    assert not (isolated_data / "housing").exists()
 
 
 def test_fetch_failures_exit_non_zero_with_the_reason(capsys):

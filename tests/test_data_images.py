@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import shutil
 import struct
 import time
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from datahelpers import SHARED, needs_shared
 
 from dlcourse.data import registry, store
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(), reason=f"the shared course data mirror {SHARED} is absent"
-)
 CATS = SHARED / "cats_and_dogs_small"
 IDX_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -30,14 +24,13 @@ IDX_FILES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
+@pytest.fixture
+def from_shared(isolated_data, monkeypatch):
+    """``isolated_data``, reading from the shared course data mirror."""
     monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
-    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
-    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    yield tmp_path / "cache"
+
+
+pytestmark = [needs_shared, pytest.mark.usefixtures("from_shared")]
 
 
 def idx_sha256(array: np.ndarray) -> str:
@@ -77,15 +70,15 @@ def test_fashion_mnist_like_keras():
     assert idx_sha256(x_test) == hashlib.sha256(canonical).hexdigest()
 
 
-def test_cached_mnist_loads_in_under_a_second(monkeypatch, isolated):
+def test_cached_mnist_loads_in_under_a_second(monkeypatch, isolated_data):
     for name in IDX_FILES:
-        (isolated / "mnist").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SHARED / "mnist" / name, isolated / "mnist" / name)
+        (isolated_data / "mnist").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SHARED / "mnist" / name, isolated_data / "mnist" / name)
     monkeypatch.delenv("DLCOURSE_DATA")
     from dlcourse import load_mnist
 
     load_mnist()  # first load: verifies the hashes, remembers them, keeps a decompressed copy
-    assert len(list((isolated / "derived").glob("mnist-idx-*.npz"))) == 1
+    assert len(list((isolated_data / "derived").glob("mnist-idx-*.npz"))) == 1
     times = []
     for _ in range(3):  # best of three: the machine is shared with other jobs
         start = time.perf_counter()

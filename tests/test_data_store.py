@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from datahelpers import ROOT, SHARED, needs_shared
 
 from dlcourse.data import registry, store
 from dlcourse.data.errors import (
@@ -23,23 +24,9 @@ from dlcourse.data.errors import (
     UnknownDatasetError,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
-needs_shared = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(), reason=f"the shared course data mirror {SHARED} is absent"
-)
 
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """Every test gets an empty cache, no shared directory, no mirror and downloads turned off."""
-    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("DLCOURSE_DATA", raising=False)
-    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
-    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    store._warned.clear()
-    yield tmp_path / "cache"
+# Every test gets an empty cache, no shared directory, no mirror and downloads turned off.
+pytestmark = pytest.mark.usefixtures("isolated_data")
 
 
 def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
@@ -125,25 +112,25 @@ def test_tree_digest_of_the_mirrors_cats_and_dogs():
 
 
 @needs_shared
-def test_content_hash_accepts_a_remade_gzip_container(isolated):
+def test_content_hash_accepts_a_remade_gzip_container(isolated_data):
     # mnist is checked after decompression: a different gzip container of the same bytes is accepted
-    copy_into(["mnist/t10k-labels-idx1-ubyte.gz"], isolated)
-    path = isolated / "mnist/t10k-labels-idx1-ubyte.gz"
+    copy_into(["mnist/t10k-labels-idx1-ubyte.gz"], isolated_data)
+    path = isolated_data / "mnist/t10k-labels-idx1-ubyte.gz"
     path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()), compresslevel=1, mtime=0))
     spec = registry.get("mnist").sources[0].files[3]
     assert store.check_file(spec, path).status == "ok"
 
 
 @needs_shared
-def test_verification_is_remembered_until_the_file_changes(isolated, monkeypatch):
-    copy_into(["housing/housing.tgz"], isolated)
+def test_verification_is_remembered_until_the_file_changes(isolated_data, monkeypatch):
+    copy_into(["housing/housing.tgz"], isolated_data)
     assert store.locate("housing").place == "cache"
     calls = []
     real = store.sha256_file
     monkeypatch.setattr(store, "sha256_file", lambda p: calls.append(p) or real(p))
     store.locate("housing")
     assert calls == [], "an unchanged, verified file must not be hashed again"
-    path = isolated / "housing/housing.tgz"
+    path = isolated_data / "housing/housing.tgz"
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     store.locate("housing")
     assert len(calls) == 1, "a file whose modification time changed must be hashed again"
@@ -153,9 +140,9 @@ def test_verification_is_remembered_until_the_file_changes(isolated, monkeypatch
 
 
 @needs_shared
-def test_shared_directory_comes_first_and_is_never_written(monkeypatch, isolated):
+def test_shared_directory_comes_first_and_is_never_written(monkeypatch, isolated_data):
     monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
-    copy_into(["housing/housing.tgz"], isolated)  # a cache copy exists too
+    copy_into(["housing/housing.tgz"], isolated_data)  # a cache copy exists too
     before = snapshot(SHARED)
     located = store.locate("housing")
     assert located.place == "shared" and located.root == SHARED
@@ -164,11 +151,11 @@ def test_shared_directory_comes_first_and_is_never_written(monkeypatch, isolated
     load_housing()
     load_mnist()
     assert snapshot(SHARED) == before
-    assert (isolated / ".state" / "verified.json").is_file(), "verification results belong in the cache"
+    assert (isolated_data / ".state" / "verified.json").is_file(), "verification results belong in the cache"
 
 
 @needs_shared
-def test_read_only_shared_directory_in_tmp(monkeypatch, isolated, tmp_path):
+def test_read_only_shared_directory_in_tmp(monkeypatch, isolated_data, tmp_path):
     shared = tmp_path / "shared"
     copy_into(["housing/housing.tgz", "imdb_word_index.json", *[f"mnist/{f}" for f in _MNIST]], shared)
     for path in [shared, *shared.rglob("*")]:
@@ -197,10 +184,10 @@ _MNIST = [
 
 
 @needs_shared
-def test_incomplete_shared_copy_falls_back_to_the_cache_and_says_so(monkeypatch, isolated, tmp_path):
+def test_incomplete_shared_copy_falls_back_to_the_cache_and_says_so(monkeypatch, isolated_data, tmp_path):
     shared = tmp_path / "shared"
     copy_into([f"mnist/{f}" for f in _MNIST[:2]], shared)  # the test half is missing
-    copy_into([f"mnist/{f}" for f in _MNIST], isolated)
+    copy_into([f"mnist/{f}" for f in _MNIST], isolated_data)
     monkeypatch.setenv("DLCOURSE_DATA", str(shared))
     expected = r"shared data directory .* broken copy of 'mnist'.*t10k-images-idx3-ubyte.gz missing"
     with pytest.warns(DataWarning, match=expected):
@@ -209,10 +196,10 @@ def test_incomplete_shared_copy_falls_back_to_the_cache_and_says_so(monkeypatch,
 
 
 @needs_shared
-def test_corrupt_shared_file_falls_back_with_both_hashes(monkeypatch, isolated, tmp_path):
+def test_corrupt_shared_file_falls_back_with_both_hashes(monkeypatch, isolated_data, tmp_path):
     shared = tmp_path / "shared"
     copy_into(["housing/housing.tgz"], shared)
-    copy_into(["housing/housing.tgz"], isolated)
+    copy_into(["housing/housing.tgz"], isolated_data)
     path = shared / "housing/housing.tgz"
     data = bytearray(path.read_bytes())
     data[1000] ^= 0xFF
@@ -235,22 +222,22 @@ def test_missing_shared_directory_is_reported(monkeypatch, tmp_path):
 # --- Nothing anywhere, damaged copies -------------------------------------------------------------------------------
 
 
-def test_offline_and_nowhere_names_every_place_and_the_fix(isolated):
+def test_offline_and_nowhere_names_every_place_and_the_fix(isolated_data):
     with pytest.raises(DatasetNotFoundError) as info:
         store.locate("fashion-mnist")
     message = str(info.value)
     assert "'fashion-mnist'" in message
     assert "shared directory: not set" in message
-    assert str(isolated) in message and "fashion-mnist/train-images-idx3-ubyte.gz" in message
+    assert str(isolated_data) in message and "fashion-mnist/train-images-idx3-ubyte.gz" in message
     assert "dlcourse fetch fashion-mnist" in message and "DLCOURSE_DATA" in message
     assert "DLCOURSE_OFFLINE" in message
     assert isinstance(info.value, FileNotFoundError)  # plain `except FileNotFoundError` works too
 
 
 @needs_shared
-def test_corrupt_cached_file_offline_gives_both_hashes_and_keeps_the_file(isolated):
-    copy_into(["housing/housing.tgz"], isolated)
-    path = isolated / "housing/housing.tgz"
+def test_corrupt_cached_file_offline_gives_both_hashes_and_keeps_the_file(isolated_data):
+    copy_into(["housing/housing.tgz"], isolated_data)
+    path = isolated_data / "housing/housing.tgz"
     data = path.read_bytes()[:-10] + b"0123456789"
     path.write_bytes(data)
     with pytest.raises(DatasetIntegrityError) as info:
@@ -263,9 +250,9 @@ def test_corrupt_cached_file_offline_gives_both_hashes_and_keeps_the_file(isolat
 
 
 @needs_shared
-def test_truncated_cached_file_is_caught_by_its_size(isolated):
-    copy_into(["fashion-mnist/t10k-labels-idx1-ubyte.gz"], isolated)
-    path = isolated / "fashion-mnist/t10k-labels-idx1-ubyte.gz"
+def test_truncated_cached_file_is_caught_by_its_size(isolated_data):
+    copy_into(["fashion-mnist/t10k-labels-idx1-ubyte.gz"], isolated_data)
+    path = isolated_data / "fashion-mnist/t10k-labels-idx1-ubyte.gz"
     path.write_bytes(path.read_bytes()[:100])
     finding = store.check_file(registry.get("fashion-mnist").sources[0].files[3], path)
     assert finding.status == "corrupt" and "100 bytes instead of 5,148" in finding.detail
@@ -282,14 +269,14 @@ def test_unwritable_cache_says_how_to_fix(monkeypatch, tmp_path):
 
 
 @needs_shared
-def test_status_is_cheap_and_reports_places(monkeypatch, isolated):
+def test_status_is_cheap_and_reports_places(monkeypatch, isolated_data):
     assert store.status("housing").place == "missing"
     monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
     assert store.status("housing").place == "shared"
     imdb = store.status("imdb")
     assert imdb.place == "shared" and "unpacked into the cache" in imdb.detail
     assert store.status("glove").place == "package"
-    assert not (isolated / "aclImdb").exists(), "status never prepares anything"
+    assert not (isolated_data / "aclImdb").exists(), "status never prepares anything"
 
 
 # --- Import budget -----------------------------------------------------------------------------------------------
@@ -349,7 +336,7 @@ def test_a_tree_with_a_record_from_an_unknown_archive_is_rejected(monkeypatch, t
         store.locate("cats_and_dogs")
 
 
-def test_tokenised_imdb_is_read_from_the_shared_directory(monkeypatch, tmp_path, isolated):
+def test_tokenised_imdb_is_read_from_the_shared_directory(monkeypatch, tmp_path, isolated_data):
     import numpy as np
 
     from dlcourse.data import text
@@ -367,4 +354,4 @@ def test_tokenised_imdb_is_read_from_the_shared_directory(monkeypatch, tmp_path,
     monkeypatch.setenv("DLCOURSE_DATA", str(shared))
     (x_train, y_train), (x_test, _) = text.load_imdb(num_words=100)
     assert x_train[0] == [1, 4, 5, 6] and len(x_test) == 25000
-    assert not isolated.exists() or not (isolated / "derived").exists(), "nothing rebuilt in the cache"
+    assert not isolated_data.exists() or not (isolated_data / "derived").exists(), "nothing rebuilt in the cache"

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(), reason=f"the shared course data mirror {SHARED} is absent"
-)
+from datahelpers import SHARED, needs_shared
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
+@pytest.fixture
+def from_shared(isolated_data, monkeypatch):
+    """``isolated_data``, reading from the shared course data mirror."""
     monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
-    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
+
+
+pytestmark = [needs_shared, pytest.mark.usefixtures("from_shared")]
 
 
 def test_housing_dataframe():

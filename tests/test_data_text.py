@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from datahelpers import SHARED, needs_shared
 
 from dlcourse.data import registry, store, text
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(), reason=f"the shared course data mirror {SHARED} is absent"
-)
+pytestmark = [needs_shared, pytest.mark.usefixtures("text_data")]
 
 # keras.datasets.imdb.load_data()'s first training review ("this film was just brilliant casting location
 # scenery story direction everyone's really suited the part they played ..."), all 218 indices.
@@ -68,15 +64,13 @@ def imdb_cache(tmp_path_factory):
     return cache
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path, request):
+@pytest.fixture
+def text_data(isolated_data, monkeypatch, request):
+    """``isolated_data`` reading from the shared mirror; the cache is ``imdb_cache`` for tests that ask for it."""
     uses_imdb = "imdb_cache" in request.fixturenames
-    cache = request.getfixturevalue("imdb_cache") if uses_imdb else tmp_path / "cache"
+    cache = request.getfixturevalue("imdb_cache") if uses_imdb else isolated_data
     monkeypatch.setenv("DLCOURSE_CACHE", str(cache))
     monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
-    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
-    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
     text._word_index.cache_clear()
     yield cache
 
@@ -184,7 +178,7 @@ def test_imdb_text_matches_the_sequences(imdb_cache):
 # --- GloVe -------------------------------------------------------------------------------------------------------
 
 
-def test_glove_50d(isolated):
+def test_glove_50d(text_data):
     words, vectors = text.load_glove()
     assert len(words) == 400_000 and vectors.shape == (400_000, 50) and vectors.dtype == np.float32
     assert words[:5] == ["the", ",", ".", "of", "to"] and len(set(words)) == 400_000
@@ -193,7 +187,7 @@ def test_glove_50d(isolated):
     king, queen, man, woman = (vectors[words.index(w)] for w in ("king", "queen", "man", "woman"))
     guess = king - man + woman
     assert np.dot(guess, queen) / (np.linalg.norm(guess) * np.linalg.norm(queen)) > 0.8
-    assert (isolated / "derived").is_dir(), "the word list is cached for the next call"
+    assert (text_data / "derived").is_dir(), "the word list is cached for the next call"
     start = time.perf_counter()
     assert text.load_glove()[0] == words
     assert time.perf_counter() - start < 5

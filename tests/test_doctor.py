@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import pytest
+from datahelpers import HAVE_SHARED, SHARED
 
 from dlcourse import doctor, runtime
-from dlcourse.data import store
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
-    monkeypatch.setenv("DLCOURSE_OFFLINE", "1")
-    if (SHARED / "README.md").is_file():
+@pytest.fixture
+def shared_if_present(isolated_data, monkeypatch):
+    """``isolated_data``, reading from the shared course data mirror when there is one."""
+    if HAVE_SHARED:
         monkeypatch.setenv("DLCOURSE_DATA", str(SHARED))
-    else:
-        monkeypatch.delenv("DLCOURSE_DATA", raising=False)
-    store._warned.clear()
+
+
+pytestmark = pytest.mark.usefixtures("shared_if_present")
 
 
 def run(**kwargs) -> tuple[int, str]:

@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import http.server
 import io
-import os
 import shutil
 import socket
 import threading
@@ -20,15 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from datahelpers import SHARED, needs_shared
 
 from dlcourse.data import registry, store
 from dlcourse.data.errors import DatasetIntegrityError, DatasetNotFoundError, DownloadError
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DLCOURSE_DATA") or ROOT.parent / "shared" / "coursedata")
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(), reason=f"the shared course data mirror {SHARED} is absent"
-)
 IDX_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -91,17 +86,15 @@ def server(tmp_path_factory):
     httpd.server_close()
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("DLCOURSE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.delenv("DLCOURSE_DATA", raising=False)
-    monkeypatch.delenv("DLCOURSE_OFFLINE", raising=False)
-    monkeypatch.delenv("DLCOURSE_MIRROR", raising=False)
+@pytest.fixture
+def online(isolated_data, monkeypatch):
+    """``isolated_data`` with downloads allowed; requests to the local server never go through a proxy."""
+    monkeypatch.delenv("DLCOURSE_OFFLINE")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
-    store._warned.clear()
-    yield tmp_path / "cache"
+
+
+pytestmark = [needs_shared, pytest.mark.usefixtures("online")]
 
 
 def use_mirror(monkeypatch, server, mode: str) -> None:
@@ -116,38 +109,41 @@ def leftovers(cache: Path) -> list[str]:
     return sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file() and ".state" not in p.parts)
 
 
-def test_download_success_verifies_and_caches(monkeypatch, server, isolated):
+def test_download_success_verifies_and_caches(monkeypatch, server, isolated_data):
     use_mirror(monkeypatch, server, "good")
     from dlcourse.data import load_housing
 
     housing = load_housing()
     assert housing.shape == (20640, 10)
-    assert leftovers(isolated) == ["housing/housing.tgz"]
+    assert leftovers(isolated_data) == ["housing/housing.tgz"]
     assert server.RequestHandlerClass.requests == ["/good/housing/housing.tgz"]
     load_housing()
     assert len(server.RequestHandlerClass.requests) == 1, "a verified cached file is not downloaded again"
 
 
-def test_download_of_a_multi_file_dataset(monkeypatch, server, isolated):
+def test_download_of_a_multi_file_dataset(monkeypatch, server, isolated_data):
     use_mirror(monkeypatch, server, "good")
     from dlcourse.data import load_fashion_mnist
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist() == [6000] * 10
-    assert len(leftovers(isolated)) == 4
+    downloaded = [f for f in leftovers(isolated_data) if not f.startswith("derived/")]
+    assert downloaded == sorted(f"fashion-mnist/{n}" for n in (
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")), downloaded
     monkeypatch.setenv("DLCOURSE_OFFLINE", "1")  # now it works without the network
     assert store.locate("fashion-mnist").place == "cache"
 
 
-def test_content_verified_download(monkeypatch, server, isolated):
+def test_content_verified_download(monkeypatch, server, isolated_data):
     """MNIST from a mirror comes as re-made .gz containers: verified after decompression."""
     use_mirror(monkeypatch, server, "good")
     located = store.locate("mnist")
     assert located.form == "idx" and located.place == "cache"
 
 
-def test_wrong_hash_leaves_the_cache_clean_and_names_both_hashes(monkeypatch, server, isolated):
+def test_wrong_hash_leaves_the_cache_clean_and_names_both_hashes(monkeypatch, server, isolated_data):
     use_mirror(monkeypatch, server, "corrupt")
     with pytest.raises(DatasetIntegrityError) as info:
         store.locate("housing")
@@ -158,34 +154,34 @@ def test_wrong_hash_leaves_the_cache_clean_and_names_both_hashes(monkeypatch, se
     assert registry.get("housing").sources[0].files[0].sha256 in message
     assert hashlib.sha256(bad).hexdigest() in message
     assert "nothing was saved" in message
-    assert leftovers(isolated) == []
+    assert leftovers(isolated_data) == []
 
 
-def test_wrong_content_hash_leaves_the_cache_clean(monkeypatch, server, isolated):
+def test_wrong_content_hash_leaves_the_cache_clean(monkeypatch, server, isolated_data):
     use_mirror(monkeypatch, server, "corrupt")  # byte 100 of a gzip stream: gzip's own check or ours fails
     with pytest.raises(DatasetIntegrityError, match="not a valid gzip file|decompressed content"):
         store.locate("mnist")
-    assert leftovers(isolated) == []
+    assert leftovers(isolated_data) == []
 
 
-def test_truncated_download_is_an_error_and_leaves_nothing(monkeypatch, server, isolated):
+def test_truncated_download_is_an_error_and_leaves_nothing(monkeypatch, server, isolated_data):
     use_mirror(monkeypatch, server, "truncated")
     with pytest.raises(DownloadError) as info:
         store.locate("imdb_word_index")
     message = str(info.value)
     assert "interrupted" in message and "imdb_word_index.json" in message and "Nothing was saved" in message
     assert "dlcourse fetch imdb_word_index" in message
-    assert leftovers(isolated) == []
+    assert leftovers(isolated_data) == []
 
 
-def test_short_download_without_length_is_caught_by_the_hash(monkeypatch, server, isolated):
+def test_short_download_without_length_is_caught_by_the_hash(monkeypatch, server, isolated_data):
     use_mirror(monkeypatch, server, "short")
     with pytest.raises(DatasetIntegrityError, match="820,610 bytes, expected 1,641,221"):
         store.locate("imdb_word_index")
-    assert leftovers(isolated) == []
+    assert leftovers(isolated_data) == []
 
 
-def test_server_gone_gives_the_offline_message(monkeypatch, isolated):
+def test_server_gone_gives_the_offline_message(monkeypatch, isolated_data):
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -195,11 +191,11 @@ def test_server_gone_gives_the_offline_message(monkeypatch, isolated):
     message = str(info.value)
     assert "cannot connect" in message and "offline" in message
     assert "dlcourse fetch housing" in message and "DLCOURSE_DATA" in message
-    assert leftovers(isolated) == []
+    assert leftovers(isolated_data) == []
 
 
-def test_corrupt_cached_file_is_fetched_again(monkeypatch, server, isolated):
-    target = isolated / "housing/housing.tgz"
+def test_corrupt_cached_file_is_fetched_again(monkeypatch, server, isolated_data):
+    target = isolated_data / "housing/housing.tgz"
     target.parent.mkdir(parents=True)
     target.write_bytes(b"not the housing data")
     use_mirror(monkeypatch, server, "good")
@@ -207,7 +203,7 @@ def test_corrupt_cached_file_is_fetched_again(monkeypatch, server, isolated):
     assert target.read_bytes() == (server.files / "housing/housing.tgz").read_bytes()
 
 
-def test_missing_on_the_mirror_tries_the_next_form(monkeypatch, server, isolated, tmp_path):
+def test_missing_on_the_mirror_tries_the_next_form(monkeypatch, server, isolated_data, tmp_path):
     """A mirror without MNIST's IDX files but with an mnist.npz: the 404 leads to the next form, npz."""
     x_train = np.arange(6 * 28 * 28, dtype=np.uint8).reshape(6, 28, 28)
     buffer = io.BytesIO()
@@ -229,10 +225,10 @@ def test_missing_on_the_mirror_tries_the_next_form(monkeypatch, server, isolated
     (x, y), (xt, yt) = load_mnist()
     assert (x == x_train).all() and y.tolist() == list(range(6)) and xt.shape == (2, 28, 28)
     assert any(r.endswith("train-images-idx3-ubyte.gz") for r in server.RequestHandlerClass.requests)
-    assert leftovers(isolated) == ["mnist/mnist.npz"]
+    assert leftovers(isolated_data) == ["mnist/mnist.npz"]
 
 
-def test_downloaded_gzip_is_really_checked_after_decompression(monkeypatch, server, isolated):
+def test_downloaded_gzip_is_really_checked_after_decompression(monkeypatch, server, isolated_data):
     """A valid gzip of different content must be rejected, with the content hash in the message."""
     other = server.files / "swap/mnist"
     other.mkdir(parents=True, exist_ok=True)
@@ -243,4 +239,4 @@ def test_downloaded_gzip_is_really_checked_after_decompression(monkeypatch, serv
         store.locate("mnist")
     fashion = hashlib.sha256(gzip.decompress((other / "train-images-idx3-ubyte.gz").read_bytes())).hexdigest()
     assert fashion in str(info.value)
-    assert leftovers(isolated) == []
+    assert leftovers(isolated_data) == []
