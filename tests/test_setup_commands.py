@@ -1,0 +1,53 @@
+"""The two README commands reuse the virtual environment until the dependencies change."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+def _make(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+def _deps_hash() -> str:
+    data = (ROOT / "pyproject.toml").read_bytes() + (ROOT / "scripts" / "install-system-deps.sh").read_bytes()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def test_a_missing_environment_is_created(tmp_path):
+    plan = _make("-n", "env", f"VENV={tmp_path / 'venv'}")
+    assert plan.returncode == 0, plan.stderr
+    assert "-m venv" in plan.stdout and "pip install" in plan.stdout and "-e '.[test]'" in plan.stdout
+
+
+def test_an_up_to_date_environment_is_reused(tmp_path):
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / f".installed-{_deps_hash()}").touch()  # what a finished set-up leaves behind
+    assert _make("-q", "env", f"VENV={venv}").returncode == 0, "make would reinstall an up-to-date environment"
+    plan = _make("-n", "test", f"VENV={venv}")
+    assert "pip install" not in plan.stdout and "pytest" in plan.stdout
+
+
+def test_changed_dependencies_trigger_a_reinstall(tmp_path):
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / ".installed-0123456789abcdef").touch()  # stamp of an older pyproject.toml
+    assert _make("-q", "env", f"VENV={venv}").returncode == 1
+    assert "pip install" in _make("-n", "env", f"VENV={venv}").stdout
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make lab" in readme
+    assert "exec make test" in ci
