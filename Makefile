@@ -36,6 +36,10 @@ lab: env
 
 # Quick mode: notebooks run on small data with few epochs (dlcourse.pick), so CI finishes in minutes.
 test: env
+	@if [ ! -d tests ]; then \
+	  echo "No tests/ in this copy of the course (a student copy): checking the set-up with dlcourse doctor."; \
+	  exec $(BIN)/dlcourse doctor; \
+	fi
 	PATH="$(abspath $(BIN)):$$PATH" DLCOURSE_QUICK=1 TF_CPP_MIN_LOG_LEVEL=2 \
 	  $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=900 \
 	  tests $(NOTEBOOKS) $(PYTEST_ARGS)
