@@ -177,6 +177,49 @@ def device_description() -> str:
     return "GPU: " + ", ".join(names)
 
 
+def _cell_file(filename: str) -> bool:
+    """Whether code comes from a notebook cell (ipykernel names cells /tmp/ipykernel_<pid>/<hash>.py)."""
+    return "ipykernel_" in filename or filename.startswith("<ipython-input")
+
+
+def _stub_error_handler(shell, etype, value, tb, tb_offset=None):
+    """Show a one-paragraph message for ``raise NotImplementedError()`` left in an exercise stub.
+
+    Without it, a student who runs a demo cell before solving the exercise gets a long traceback that wanders
+    through library code (plots, checks). Errors raised anywhere else keep IPython's normal traceback.
+    """
+    last = tb
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    innermost = last.tb_frame if last is not None else None
+    # nbgrader's stub is exactly `raise NotImplementedError()`: no message. Anything else is a real error.
+    if value.args or innermost is None or not _cell_file(innermost.f_code.co_filename):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    name = innermost.f_code.co_name
+    what = "this cell" if name == "<module>" else f"`{name}`"
+    stb = [
+        f"\x1b[0;31mNotImplementedError\x1b[0m: {what} is still the exercise stub "
+        "(`raise NotImplementedError()`).\n"
+        "  Hint: write your solution in place of that line, run its cell, then run this cell again."
+    ]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def install_stub_hint() -> bool:
+    """In a notebook, replace tracebacks of unsolved exercise stubs by a short hint. Returns whether it installed."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    shell.set_custom_exc((NotImplementedError,), _stub_error_handler)
+    return True
+
+
 class SetupInfo(dict):
     """The facts :func:`setup` printed; a dict that shows nothing as a cell's last value (it was printed already)."""
 
@@ -235,6 +278,7 @@ def setup(seed: int = 42, *, keras: bool = True, verbose: bool = True) -> SetupI
         print(" | ".join([*parts, f"mode: {mode}", f"seed: {seed}"]))
     for problem in version_problems():
         warnings.warn(problem, stacklevel=2)
+    install_stub_hint()
     return info
 
 

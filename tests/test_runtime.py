@@ -112,3 +112,27 @@ def test_setup_without_keras_stays_light():
     assert first.startswith("Python 3.11") and "NumPy" in first and "mode:" in first
     assert second.startswith("NO-TF"), "setup(keras=False) imported TensorFlow"
     assert "['numpy', 'python', 'quick', 'seed']" in second
+
+
+@pytest.mark.slow
+def test_unsolved_stub_gives_a_short_hint_in_a_notebook(tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        "import dlcourse\ndlcourse.setup(keras=False)",
+        "def relu(z):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
+        "import numpy as np\nrelu(np.arange(3))",  # a demo cell run before the exercise is solved
+        "raise NotImplementedError('a real error with a message')",
+        "1 / 0",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, allow_errors=True, kernel_name="python3", resources={
+        "metadata": {"path": str(tmp_path)}}).execute()
+    errors = [next((o for o in c.outputs if o.output_type == "error"), None) for c in nb.cells]
+    assert errors[0] is None and errors[1] is None
+    stub = errors[2]
+    assert stub.ename == "NotImplementedError" and len(stub.traceback) == 1
+    assert "`relu` is still the exercise stub" in stub.traceback[0] and "Hint:" in stub.traceback[0]
+    assert len(errors[3].traceback) > 1, "a NotImplementedError with a message is a real error: full traceback"
+    assert errors[4].ename == "ZeroDivisionError" and len(errors[4].traceback) > 1
