@@ -13,6 +13,26 @@ from typing import Any
 import numpy as np
 
 
+def _finish_line_plot(
+    ax: Any,
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    logy: bool = False,
+    ylim: tuple[float, float] | None = None,
+) -> Any:
+    """The common end of every line plot: scale, limits, labels, title, legend, light grid."""
+    if logy:
+        ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
 # --- Components of Machine Learning ----------------------------------------------------------------------------
 
 
@@ -59,10 +79,7 @@ def plot_loss_functions(
     for label, loss in losses.items():
         ax.plot(x, loss(x), label=label, linewidth=2)
     ax.axvline(0, color="grey", linewidth=0.8)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
+    return _finish_line_plot(ax, xlabel=xlabel, ylabel=ylabel, title=title)
 
 
 def plot_complexity_curve(
@@ -125,12 +142,7 @@ def plot_complexity_curve(
     ax.plot(complexity, val_error, "s-", label=val_label)
     if best is not None:
         ax.axvline(best, color="grey", linestyle="--", label=f"chosen: {best}")
-    if logy:
-        ax.set_yscale("log")
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
+    return _finish_line_plot(ax, xlabel=xlabel, ylabel=ylabel, title=title, logy=logy)
 
 
 def plot_decision_boundary(
@@ -279,14 +291,7 @@ def plot_loss_curves(
         if xs.shape != ys.shape:
             raise ValueError(f"curve {label!r}: {len(xs)} x values but {len(ys)} y values.")
         ax.plot(xs, ys, label=label, linewidth=1.8, marker="o" if len(ys) <= 30 else None, markersize=3)
-    if logy:
-        ax.set_yscale("log")
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
+    return _finish_line_plot(ax, xlabel=xlabel, ylabel=ylabel, title=title, logy=logy, ylim=ylim)
 
 
 def plot_trajectories_2d(
@@ -419,12 +424,7 @@ def plot_regression_line(
     xs = np.linspace(x.min(), x.max(), 2)
     for label, (w, b) in (lines or {}).items():
         ax.plot(xs, float(w) * xs + float(b), linewidth=2, label=label)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
+    return _finish_line_plot(ax, xlabel=xlabel, ylabel=ylabel, title=title, ylim=ylim)
 
 
 # --- Artificial Neural Networks --------------------------------------------------------------------------------
@@ -483,12 +483,7 @@ def plot_activations(
         ax.plot(z, values, label=label, linewidth=2)
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axvline(0, color="grey", linewidth=0.8)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    return ax
+    return _finish_line_plot(ax, xlabel=xlabel, ylabel=ylabel, title=title, ylim=ylim)
 
 
 def plot_history(
