@@ -58,27 +58,12 @@ def _idx_arrays(located):
     """
     import hashlib
 
-    import numpy as np
-
     key = hashlib.sha256("".join(f.content_sha256 or f.sha256 or f.path for f in located.source.files).encode())
-    filename = f"{located.dataset.name}-idx-{key.hexdigest()[:12]}.npz"
-    names = ("x_train", "y_train", "x_test", "y_test")
-    for candidate in store.derived_paths(filename):
-        try:
-            with np.load(candidate) as f:
-                return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-        except (OSError, ValueError, KeyError, EOFError):
-            continue  # absent or damaged: rebuild it from the verified IDX files below
     folder = located.path().parent
-    arrays = dict(zip(names, (read_idx(folder / f) for f in _IDX_FILES)))
-    cached = store.cache_dir() / "derived" / filename
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.stem}.partial.npz")
-        np.savez(partial, **arrays)
-        partial.replace(cached)  # atomic: a crash never leaves a half-written copy under the real name
-    except OSError:
-        pass  # a read-only cache only costs the decompression again next time
+    arrays = store.derived_arrays(
+        f"{located.dataset.name}-idx-{key.hexdigest()[:12]}.npz",
+        lambda: dict(zip(("x_train", "y_train", "x_test", "y_test"), (read_idx(folder / f) for f in _IDX_FILES))),
+    )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 

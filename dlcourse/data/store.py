@@ -108,6 +108,36 @@ def derived_paths(filename: str) -> list[Path]:
     return [root / "derived" / filename for _, root in places()]
 
 
+def derived_arrays(filename: str, build, *, meta: str = "") -> dict:
+    """Arrays derived from a dataset (decompressed, tokenised, ...), built once and kept in ``<cache>/derived/``.
+
+    Looks for ``filename`` in the shared directory's and the cache's ``derived/`` folders; a copy that is missing,
+    damaged or made with other ``meta`` (e.g. another tokenizer version) is ignored. Otherwise calls ``build()``
+    (which returns a dict of NumPy arrays) and saves the result atomically, so a crash never leaves a half-written
+    copy under the real name. A cache that cannot be written only costs the build again next time.
+    """
+    import numpy as np
+
+    for candidate in derived_paths(filename):
+        try:
+            with np.load(candidate) as f:
+                if str(f["meta"]) == meta:
+                    return {name: f[name] for name in f.files if name != "meta"}
+        except (OSError, ValueError, KeyError, EOFError):
+            continue
+    arrays = build()
+    target = cache_dir() / "derived" / filename
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.stem}.partial.npz")
+        np.savez(partial, meta=np.array(meta), **arrays)
+        partial.replace(target)
+    except OSError as exc:
+        _warn_once(("derived", filename), f"Could not keep {filename} in {target.parent} ({exc}); it will be "
+                   f"rebuilt next time. Fix: set {ENV_CACHE} to a writable directory.")
+    return arrays
+
+
 def _shared_note() -> str:
     shared = shared_dir()
     if shared is None:
