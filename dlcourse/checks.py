@@ -44,6 +44,8 @@ __all__ = [
     "check_model",
     "check_trained",
     "train_or_load",
+    "hidden_case",
+    "HiddenCaseFailed",
 ]
 
 # --------------------------------------------------------------------------------------------------------------
@@ -238,6 +240,46 @@ class CheckFailed(AssertionError):
         """What IPython/Jupyter shows instead of a traceback: just the message (no check internals)."""
         first, *rest = self.message.splitlines()
         return [f"\x1b[0;31mCheckFailed\x1b[0m: {first}", *rest]
+
+
+class HiddenCaseFailed(AssertionError):
+    """A hidden test failed; says which kind of case (in the author's words), never its code or values.
+
+    The original failure is kept as ``__cause__`` for the instructor's autograded notebook; the student's
+    feedback shows only :attr:`description`.
+    """
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        super().__init__(f"your code passed the visible checks but failed a hidden case: {description}")
+
+    def __reduce__(self):
+        return (type(self), (self.description,))
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31mHiddenCaseFailed\x1b[0m: {self.args[0]}"]
+
+
+class hidden_case:  # noqa: N801 - used as a context manager, reads like a statement
+    """Wrap one hidden test: ``with dlcourse.checks.hidden_case("a single-sample input"): check_...(...)``.
+
+    Any failure inside (a failed check, or an error raised by the student's code) becomes
+    :class:`HiddenCaseFailed` carrying the author's description of the case, which is all the student's
+    feedback shows of it.
+    """
+
+    def __init__(self, description: str) -> None:
+        if not description or not description.strip():
+            raise ValueError("hidden_case needs a description of the case, e.g. 'a single-sample input'")
+        self.description = description.strip()
+
+    def __enter__(self) -> "hidden_case":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None or not isinstance(exc, Exception) or isinstance(exc, HiddenCaseFailed):
+            return False
+        raise HiddenCaseFailed(self.description) from exc
 
 
 def _count(n: int, noun: str) -> str:
