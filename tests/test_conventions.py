@@ -93,6 +93,15 @@ def _root_name(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _walk_eager(node: ast.AST):
+    """The nodes evaluated when the expression is evaluated: not the bodies of lambdas (the helper calls those)."""
+    if isinstance(node, ast.Lambda):
+        return
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _walk_eager(child)
+
+
 def direct_calls(visible: str, student_names: set[str]) -> list[str]:
     """Calls of the student's functions or objects inside the arguments of a check_* call."""
     try:
@@ -108,7 +117,7 @@ def direct_calls(visible: str, student_names: set[str]) -> list[str]:
         if not name.startswith("check_"):
             continue
         for arg in [*node.args, *(k.value for k in node.keywords)]:
-            for inner in ast.walk(arg):
+            for inner in _walk_eager(arg):
                 if isinstance(inner, ast.Call) and _root_name(inner.func) in student_names:
                     found.append(f"line {node.lineno}: `{ast.unparse(inner)[:50]}` calls the student's code as an "
                                  f"argument of {name}: pass the function to check_function instead")
@@ -263,6 +272,8 @@ def test_a_notebook_that_follows_the_convention_passes():
             "hidden_case(\"a negative number\")", "hidden_case(\"\")")), "is not a `with hidden_case"),
         (lambda nb: setattr(nb.cells[3], "source", "check_value('square', square(2), 4)\n" + nb.cells[3].source),
          "calls the student's code as an argument of check_value"),
+        (lambda nb: setattr(nb.cells[3], "source", "check_array('s', np.array([square(2)]), [4])\n" + nb.cells[3].source),
+         "calls the student's code as an argument of check_array"),
     ],
 )
 def test_each_violation_is_reported_with_its_cell_and_rule(change, expected):
@@ -270,6 +281,12 @@ def test_each_violation_is_reported_with_its_cell_and_rule(change, expected):
     change(nb)
     found = "\n".join(notebook_problems(nb, "02_a_notebook.ipynb"))
     assert expected in found, found
+
+
+def test_calls_inside_a_lambda_run_inside_the_helper_and_are_allowed():
+    nb = good_notebook()
+    nb.cells[3].source = "check_function(lambda: square(2) + 1, [((), 5)])\n" + nb.cells[3].source
+    assert notebook_problems(nb, "02_a_notebook.ipynb") == []
 
 
 def test_the_title_number_must_match_the_file_name():

@@ -1,0 +1,69 @@
+"""Wrong submissions for Gradient-Based-Learning/ that pass the visible checks and must fail the hidden tests."""
+
+from . import Wrong
+
+WRONG = {
+    ("01_gradient_descent.ipynb", "ex1_1_check"): Wrong(
+        source='''
+def mse_gradient(x, y, w, b):
+    grad_w, grad_b = 0.0, 0.0
+    for xi, yi in zip(x, y):  # a Python loop over the data points
+        residual = w * xi + b - yi
+        grad_w += 2 * residual * xi / len(x)
+        grad_b += 2 * residual / len(x)
+    return grad_w, grad_b
+''',
+        why="a Python loop over the data points (the exercise asks for array operations): far too slow on big data",
+    ),
+    ("01_gradient_descent.ipynb", "ex1_2_check"): Wrong(
+        source='''
+def gradient_step(x, y, w, b, learning_rate):
+    grad_w, grad_b = mse_gradient(x_hand, y_hand, w, b)  # the worked example's data, not the arguments
+    return w - learning_rate * grad_w, b - learning_rate * grad_b
+''',
+        why="uses the global x_hand, y_hand of the worked example instead of its arguments x, y",
+    ),
+    ("01_gradient_descent.ipynb", "ex1_3_check"): Wrong(
+        source='''
+def gradient_descent(x, y, learning_rate, n_steps, w0=0.0, b0=0.0):
+    w, b = w0, b0
+    losses = [mse_loss(x, y, w, b)]
+    for _ in range(n_steps):
+        w, b = gradient_step(x, y, w, b, learning_rate)
+        losses.append(mse_loss(x, y, w, b))
+        if losses[-1] > losses[0]:  # a "divergence guard" the exercise did not ask for
+            break
+    return w, b, np.array(losses)
+''',
+        why="stops early once the loss exceeds the starting loss instead of taking all n_steps steps",
+    ),
+    ("01_gradient_descent.ipynb", "ex1_4_check"): Wrong(
+        source='''
+def mse_gradient_vec(X, y, w, b):
+    grad_w, grad_b = np.zeros(X.shape[1]), 0.0
+    for xi, yi in zip(X, y):  # a Python loop over the examples
+        residual = xi @ w + b - yi
+        grad_w = grad_w + 2 * residual * xi / len(y)
+        grad_b = grad_b + 2 * residual / len(y)
+    return grad_w, grad_b
+''',
+        why="a Python loop over the examples instead of X.T @ residual: far too slow on big data",
+    ),
+    ("01_gradient_descent.ipynb", "ex1_5_check"): Wrong(
+        source='''
+def gradient_descent_vec(X, y, learning_rate, max_steps, tol=1e-6):
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    losses = [np.mean((X @ w + b - y) ** 2)]
+    for _ in range(max_steps):
+        grad_w, grad_b = mse_gradient_vec(X, y, w, b)
+        if np.linalg.norm(grad_w) < tol:  # the weights' gradient only: forgets the intercept's
+            break
+        w = w - learning_rate * grad_w
+        b = b - learning_rate * grad_b
+        losses.append(np.mean((X @ w + b - y) ** 2))
+    return w, b, np.array(losses)
+''',
+        why="the stopping rule uses the norm of grad_w only, without the intercept's gradient",
+    ),
+}
