@@ -66,4 +66,46 @@ def gradient_descent_vec(X, y, learning_rate, max_steps, tol=1e-6):
 ''',
         why="the stopping rule uses the norm of grad_w only, without the intercept's gradient",
     ),
+    ("02_stochastic_gradient_descent.ipynb", "ex2_1_check"): Wrong(
+        source='''
+def minibatches(X, y, batch_size, rng):
+    order = rng.permutation(len(X))
+    for i in range(len(X) // batch_size + 1):  # one batch too many when batch_size divides len(X)
+        index = order[i * batch_size : (i + 1) * batch_size]
+        yield X[index], y[index]
+''',
+        why="off by one: yields an extra, empty batch when the batch size divides the number of rows",
+    ),
+    ("02_stochastic_gradient_descent.ipynb", "ex2_2_check"): Wrong(
+        source='''
+def minibatch_sgd(X, y, learning_rate, batch_size, n_epochs, rng, w0=None, b0=0.0):
+    rng = np.random.default_rng(0)  # its own generator: ignores the one passed in
+    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=float)
+    b = float(b0)
+    losses = [mse_loss_vec(X, y, w, b)]
+    for _ in range(n_epochs):
+        for X_batch, y_batch in minibatches(X, y, batch_size, rng):
+            grad_w, grad_b = mse_gradient_vec(X_batch, y_batch, w, b)
+            w = w - learning_rate * grad_w
+            b = b - learning_rate * grad_b
+        losses.append(mse_loss_vec(X, y, w, b))
+    return w, b, np.array(losses)
+''',
+        why="ignores the rng argument and seeds its own generator with 0 (right only for the visible seed)",
+    ),
+    ("02_stochastic_gradient_descent.ipynb", "ex2_3_check"): Wrong(
+        source='''
+from sklearn.linear_model import SGDRegressor
+
+LR_SGD1 = settings["batch size 1"][1]  # our learning rate for batch size 1
+
+sgd_regressor = SGDRegressor(
+    loss="squared_error", penalty=None, learning_rate="constant", eta0=2 * LR_SGD1,
+    max_iter=EPOCHS, tol=None, shuffle=True, random_state=0,
+)
+sgd_regressor.fit(X_train[:1000], y_train[:1000])  # a subset of the training rows
+sgd_regressor_test_mse = np.mean((sgd_regressor.predict(X_test) - y_test) ** 2)
+''',
+        why="fitted on the first 1,000 training rows only",
+    ),
 }
