@@ -56,4 +56,61 @@ def pairwise_distances(A, B):
 ''',
         why="works only for points in 2 dimensions (np.hypot of the first two coordinates)",
     ),
+    # 02_data_with_pandas -----------------------------------------------------------------------------------
+    ("02_data_with_pandas.ipynb", "ex2_1_check"): Wrong(
+        source='''
+def missing_summary(df):
+    counts = df.isna().sum()
+    return counts[counts > 0]
+''',
+        why="does not sort: columns come in table order, not most missing first",
+    ),
+    ("02_data_with_pandas.ipynb", "ex2_2_check"): Wrong(
+        source='''
+def income_category(income):
+    return pd.Series(np.digitize(income, [1.5, 3.0, 4.5, 6.0], right=True) + 1)
+''',
+        why="returns a Series with a new index 0, 1, 2, ...: it no longer lines up with a subset of the rows",
+    ),
+    ("02_data_with_pandas.ipynb", "ex2_3_check"): Wrong(
+        source='''
+def split_train_val_test(df, stratify_by, val_size=0.2, test_size=0.2, seed=42):
+    n_test, n_val = round(test_size * len(df)), round(val_size * len(df))
+    rest, test = train_test_split(df, test_size=n_test, stratify=df[stratify_by], random_state=42)
+    train, val = train_test_split(rest, test_size=n_val, stratify=rest[stratify_by], random_state=42)
+    return train, val, test
+''',
+        why="ignores seed (random_state=42 always)",
+    ),
+    ("02_data_with_pandas.ipynb", "ex2_4_check"): Wrong(
+        source='''
+def add_ratio_features(df):
+    df = df.dropna().copy()
+    df["rooms_per_household"] = df["total_rooms"] / df["households"]
+    df["bedrooms_per_room"] = df["total_bedrooms"] / df["total_rooms"]
+    df["population_per_household"] = df["population"] / df["households"]
+    return df
+''',
+        why="drops the districts with a missing total_bedrooms",
+    ),
+    ("02_data_with_pandas.ipynb", "ex2_5_check"): Wrong(
+        source='''
+def fill_missing_with_median(train, other):
+    incomplete = train.columns[train.isna().any()]
+    medians = train[incomplete].median(numeric_only=True)
+    return train.fillna(medians), other.fillna(medians)
+''',
+        why="takes medians only of the columns with missing values in train: a column missing only in other stays missing",
+    ),
+    ("02_data_with_pandas.ipynb", "ex2_6_check"): Wrong(
+        source='''
+def one_hot_encode(train, other, column):
+    categories = sorted(train[column].unique())
+    for df in (train, other):
+        for category in categories:
+            df[f"{column}_{category}"] = (df[column] == category).astype(float)
+    return train.drop(columns=column), other.drop(columns=column)
+''',
+        why="adds the one-hot columns to the caller's DataFrames (the inputs change)",
+    ),
 }
