@@ -1,6 +1,8 @@
 """dlcourse.checks: each check passing and failing, with the hint for each classic mistake.
 
 The hint texts are spelled out here on purpose: they are what students read, so changing one is a deliberate act.
+A hint names a cause only when the evidence fits it (tests/test_hints.py has the table of realistic wrong answers);
+otherwise the message ends with the facts and a neutral next step, which these tests spell out too.
 Keras is imported once (module-scoped fixture) and the models are tiny, so the whole file runs in seconds.
 """
 
@@ -15,6 +17,8 @@ import pytest
 
 from dlcourse import checks, runtime
 from dlcourse.checks import CheckFailed, check_array, check_function, check_model, check_trained, check_value
+from dlcourse.checks.hints import NEXT_STEP_FUNCTION as NEXT_FUNCTION
+from dlcourse.checks.hints import NEXT_STEP_VALUE as NEXT_VALUE
 
 
 def failure(check, *args, **kwargs) -> str:
@@ -67,7 +71,7 @@ def test_check_value_passes_briefly(capsys):
 def test_tolerance_1e9_passes_and_1e3_fails_at_default_tolerance():
     check_value("x", 0.7 + 1e-9, 0.7)
     check_array("y", np.linspace(0, 1, 5) + 1e-9, np.linspace(0, 1, 5))
-    assert failure(check_value, "x", 0.701, 0.7) == "✗ x: expected 0.7; found 0.701"
+    assert failure(check_value, "x", 0.701, 0.7) == f"✗ x: expected 0.7; found 0.701\n  Next step: {NEXT_VALUE}"
     message = failure(check_array, "y", np.array([1.0, 2.0, 3.001]), np.array([1.0, 2.0, 3.0]))
     assert message.startswith("✗ y: expected 3.0 at index 2; found 3.001\n")
     assert "1 of 3 values differ (largest |found - expected| = 0.001; tolerance rtol=1e-06, atol=1e-08)" in message
@@ -75,28 +79,23 @@ def test_tolerance_1e9_passes_and_1e3_fails_at_default_tolerance():
 
 
 def test_values_that_differ_only_beyond_6_digits_are_shown_with_more_digits():
-    assert failure(check_value, "x", 0.50000012, 0.5, rtol=1e-9) == "✗ x: expected 0.5; found 0.50000012"
+    assert failure(check_value, "x", 0.50000012, 0.5, rtol=1e-9) == (
+        f"✗ x: expected 0.5; found 0.50000012\n  Next step: {NEXT_VALUE}"
+    )
 
 
 @pytest.mark.parametrize(
     ("found", "expected", "hint"),
     [
-        (1.0, 0.5, "your result is 2 times the expected one: did you forget a factor 1/2 (e.g. the 1/2 in a loss "
-                   "written as 1/2 * (y_pred - y)**2)?"),
-        (0.25, 0.5, "your result is half the expected one: did you add an extra factor 1/2, or forget the 2 that "
-                    "differentiating a square brings down?"),
-        (50.0, 0.5, "your result is 100 times the expected one: did you take a sum where a mean was needed "
-                    "(forgot to divide by n = 100)?"),
-        (0.005, 0.5, "your result is 1/100 of the expected one: did you divide by n = 100 where a sum was needed, "
-                     "or divide twice?"),
-        (-0.7, 0.7, "your result has the opposite sign: check the sign in your formula (a gradient-descent step "
-                    "subtracts the gradient, w - lr * grad; and (y_pred - y) is not (y - y_pred))."),
         (float("nan"), 0.7, "your result contains NaN (not a number): look for 0/0, log(0) or an overflowing exp(); "
                             "when training, a too-large learning rate or unscaled inputs."),
         (float("inf"), 0.7, "your result contains inf: look for a division by zero, log(0) or an overflowing exp()."),
         (None, 0.7, "the value is None: did you forget to assign it, or does the function computing it lack a "
                     "`return`?"),
-        (2, 2.5, "your result is a whole number: did you use integer division `//` or int(...)? Use `/`."),
+        (2, 2.5, "your result is the expected one with the fractional part cut off: did you use integer division "
+                 "`//` or int(...)? Use `/`."),
+        (9.0, 3.0, "your result is the square of the expected one: did you forget the square root (np.sqrt), e.g. "
+                   "returning the MSE where the RMSE (or a variance where a standard deviation) was asked for?"),
         (np.array([[0.5]]), 0.5, "you returned an array of shape (1, 1); expected a single number: use .item() or "
                                  "float(...) (a (1, n) @ (n, 1) product gives a (1, 1) array)."),
         (np.array([0.5, 1.0]), 0.5, "you returned an array of shape (2,); expected a single number: did you forget "
@@ -105,8 +104,8 @@ def test_values_that_differ_only_beyond_6_digits_are_shown_with_more_digits():
         ("Cat ", "cat", "the text differs only in upper/lower case or surrounding spaces."),
         (1.0, (1.0, 2.0), "return all 2 values, e.g. `return a, b`."),
     ],
-    ids=["times2", "half", "sum-not-mean", "mean-not-sum", "sign", "nan", "inf", "none", "int-division",
-         "1x1-array", "not-reduced", "bool", "string-case", "tuple"],
+    ids=["nan", "inf", "none", "int-division", "missing-sqrt", "1x1-array", "not-reduced", "bool", "string-case",
+         "tuple"],
 )
 def test_check_value_hints_for_classic_mistakes(found, expected, hint):
     message = failure(check_value, "result", found, expected)
@@ -114,18 +113,68 @@ def test_check_value_hints_for_classic_mistakes(found, expected, hint):
     assert message.endswith(f"\n  Hint: {hint}")
 
 
+@pytest.mark.parametrize(
+    ("found", "expected", "n", "kind", "hint"),
+    [
+        # Changed from the old ratio-only guesses (issue 8): a factor names a cause only with this case's evidence.
+        (50.0, 0.5, 100, None, "your result is n = 100 times the expected one, and this case has n = 100 values: "
+                               "did you take a sum where a mean was needed (forgot to divide by n)?"),
+        (0.005, 0.5, 100, None, "your result is 1/100 of the expected one, and this case has n = 100 values: did "
+                                "you divide by n where a sum was needed, or divide by n twice?"),
+        (-0.7, 0.7, None, "gradient", "your result has the opposite sign, in a gradient exercise: a gradient-descent "
+                                      "step subtracts the gradient (w - lr * grad), and the residual is (y_pred - y), "
+                                      "not (y - y_pred)."),
+        (1.2, 0.6, None, "gradient", "your gradient is 2 times the expected one: is there an extra factor 2 (the "
+                                     "derivative of (...)**2 brings down one 2; a loss written with 1/2 in front "
+                                     "loses it)?"),
+        (0.3, 0.6, None, "gradient", "your gradient is half the expected one: did you forget the 2 that "
+                                      "differentiating a square brings down (d/dw (...)**2 = 2 (...) d(...)/dw)?"),
+        (1.0 * np.sqrt(4 / 3), 1.0, 4, None, "your result is 1.155 = sqrt(4/3) times the expected one, the factor "
+                                             "between dividing by n = 4 and by n - 1 = 3 in a standard deviation: "
+                                             "check which one the exercise asks for (np.std and np.var divide by n; "
+                                             "ddof=1 divides by n - 1)."),
+    ],
+    ids=["sum-not-mean", "mean-not-sum", "gradient-sign", "gradient-twice", "gradient-half", "ddof"],
+)
+def test_check_value_factor_hints_need_their_evidence(found, expected, n, kind, hint):
+    message = failure(check_value, "result", found, expected, n=n, kind=kind)
+    assert message.endswith(f"\n  Hint: {hint}")
+    # Without the evidence (no n, not a gradient exercise) the message states the fact and a neutral next step.
+    bare = failure(check_value, "result", found, expected, kind="other")
+    assert "Hint:" not in bare or "sqrt(4/3)" in bare  # ddof's ratio is unmistakable even without n
+    if "Hint:" not in bare:
+        assert bare.endswith(f"\n  Next step: {NEXT_VALUE}")
+
+
 def test_check_value_messages_say_expected_and_found():
-    assert failure(check_value, "n", 6, 2) == "✗ n: expected 2; found 6"  # integers: no factor hints
-    assert failure(check_value, "w_b", (1.0, 2.0), (1.0, 2.5)) == "✗ w_b: expected [1] = 2.5; found [1] = 2.0"
+    assert failure(check_value, "n", 6, 2) == f"✗ n: expected 2; found 6\n  Next step: {NEXT_VALUE}"  # no factors
+    assert failure(check_value, "w_b", (1.0, 2.0), (1.0, 2.5)) == (
+        f"✗ w_b: expected [1] = 2.5; found [1] = 2.0\n  Next step: {NEXT_VALUE}"
+    )
     assert failure(check_value, "d", {"a": 1.0}, {"a": 1.0, "b": 2}) == (
         "✗ d: expected keys 'a', 'b'; found keys 'a'\n  Hint: missing keys: 'b'; unexpected keys: none."
     )
+    # An author's hint not tied to a condition is a neutral note, shown only when no cause was found ...
     message = failure(check_value, "mse", 1.0, 0.5, hint="MSE is the MEAN of the squared errors.")
     assert message.splitlines()[1:] == [
-        "  Hint: your result is 2 times the expected one: did you forget a factor 1/2 (e.g. the 1/2 in a loss "
-        "written as 1/2 * (y_pred - y)**2)?",
-        "  Hint: MSE is the MEAN of the squared errors.",
+        "  Observed: your result is 2 times the expected one.",
+        "  Note: MSE is the MEAN of the squared errors.",
+        f"  Next step: {NEXT_VALUE}",
     ]
+    assert "Note:" not in failure(check_value, "rmse", 9.0, 3.0, hint="take the root")  # ... a cause was found
+    # ... while hints tied to their condition are shown when it holds (a cause's key, or a callable)
+    tied = {"sum_not_mean": "MSE is the MEAN of the squared errors.",
+            (lambda found, expected: found > expected): "too large",
+            (lambda found, expected: found < expected): "too small"}
+    assert failure(check_value, "mse", 1.0, 0.5, n=2, hints=tied).splitlines()[-2:] == [
+        "  Hint: MSE is the MEAN of the squared errors.", "  Hint: too large"]
+    assert failure(check_value, "mse", 1.0, 0.5, hints=tied).splitlines()[-1] == "  Hint: too large"
+    with pytest.raises(ValueError, match="neither a cause"):
+        check_value("mse", 1.0, 0.5, hints={"sum-not-mean": "typo in the key"})
+    # a bool check's hint is its condition
+    assert failure(check_value, "copied", False, True, hint="return a copy") == (
+        "✗ copied: expected True; found False\n  Hint: return a copy"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -184,11 +233,12 @@ def test_check_array_list_instead_of_ndarray():
 
 def test_check_array_dtypes():
     int_hint = (
-        "your result has an integer dtype (int64): did you use integer division `//`, or build it from integers? "
-        "Use `/`, or convert with .astype(float)."
+        "your result has an integer dtype (int64) and holds the expected values with the fractional part cut off: "
+        "did you use integer division `//`, or build it from integers? Use `/`, or convert with .astype(float)."
     )
     assert failure(check_array, "y", np.array([1, 2]), shape=(2,), dtype=float) == (
-        f"✗ y: expected dtype float; found dtype int64\n  Hint: {int_hint}"
+        "✗ y: expected dtype float; found dtype int64\n  Hint: expected floats; your array has an integer dtype "
+        "(int64): convert with .astype(float), or build it from floats."
     )
     message = failure(check_array, "y", np.array([1, 2]), np.array([1.5, 2.5]))  # // instead of /
     assert message.startswith("✗ y: expected 1.5 at index 0; found 1\n")
@@ -211,27 +261,25 @@ def test_check_array_nan_without_expected_values():
 
 
 @pytest.mark.parametrize(
-    ("transform", "hint"),
+    ("transform", "lines"),
     [
-        (lambda x: 2 * x, "your result is 2 times the expected one: did you forget a factor 1/2 (e.g. the 1/2 in a "
-                          "loss written as 1/2 * (y_pred - y)**2)?"),
-        (lambda x: x / 50, "your result is 1/50 of the expected one: did you divide by n = 50 where a sum was needed, "
-                           "or divide twice?"),
-        (lambda x: -x, "your result has the opposite sign: check the sign in your formula (a gradient-descent step "
-                       "subtracts the gradient, w - lr * grad; and (y_pred - y) is not (y - y_pred))."),
-        (lambda x: 3.3 * x, "your result is 3.3 times the expected one: check the constant factors in your formula."),
-        (lambda x: x + 0.25, "every value is off by the same amount (found - expected = 0.25): check the "
-                             "bias/intercept term or a constant you add."),
-        (lambda x: x.T, "your result is the transpose of the expected one: swap the order of a matrix product or "
-                        "add .T."),
+        # Changed from the old ratio-only guesses (issue 8): without evidence only the fact is stated.
+        (lambda x: 2 * x, ["Observed: your result is 2 times the expected one.", f"Next step: {NEXT_VALUE}"]),
+        (lambda x: x / 50, ["Observed: your result is 1/50 times the expected one.", f"Next step: {NEXT_VALUE}"]),
+        (lambda x: -x, ["Observed: your result has the opposite sign of the expected one.", f"Next step: {NEXT_VALUE}"]),
+        (lambda x: 3.3 * x, ["Observed: your result is 3.3 times the expected one.", f"Next step: {NEXT_VALUE}"]),
+        (lambda x: x + 0.25, ["Observed: every value is off by the same amount (found - expected = 0.25).",
+                              f"Next step: {NEXT_VALUE}"]),
+        (lambda x: x.T, ["Hint: your result is the transpose of the expected one: swap the order of a matrix product "
+                         "or add .T."]),
     ],
     ids=["times2", "divided-by-n", "sign", "factor", "offset", "transpose"],
 )
-def test_check_array_value_hints(transform, hint):
+def test_check_array_value_hints(transform, lines):
     expected = np.array([[0.5, -1.25], [2.0, 3.5]])
-    message = failure(check_array, "grad", transform(expected), expected)
+    message = failure(check_array, "result", transform(expected), expected)
     assert "\n  expected: [[ 0.5 , -1.25], [ 2. , 3.5 ]]\n" in message
-    assert message.endswith(f"\n  Hint: {hint}")
+    assert message.splitlines()[-len(lines):] == [f"  {line}" for line in lines]
 
 
 def test_check_array_accepts_tensors():
@@ -275,9 +323,9 @@ def test_check_function_reports_first_failing_case_with_inputs(mse_cases):
     lines = message.splitlines()
     assert lines[0].startswith("✗ mse (case 1 of 3): expected ")
     assert lines[1].startswith("  call: mse(y=[")
-    assert lines[2] == (
-        "  Hint: your result is 4 times the expected one: did you take a sum where a mean was needed "
-        "(forgot to divide by n = 4)?"
+    assert lines[2] == (  # the ratio 4 is this case's n = 4: the evidence for a sum instead of a mean
+        "  Hint: your result is n = 4 times the expected one, and this case has n = 4 values: did you take a sum "
+        "where a mean was needed (forgot to divide by n)?"
     )
 
 
@@ -316,7 +364,8 @@ def test_check_function_exception_shows_a_short_traceback_of_the_students_code()
     assert "  your code:\n    test_checks.py, line " in message
     assert "in predict: return X @ w\n  ValueError: matmul:" in message
     assert "checks.py, line" not in message.replace("test_checks.py", "")  # no frames from the checks module
-    assert message.endswith("Hint: print the shapes of the arrays in that line (x.shape): they do not fit together.")
+    assert message.endswith("Next step: print the shapes of the arrays in that line (x.shape): they do not fit "
+                            "together.")
 
 
 def test_check_function_wrong_signature_and_case_hint():
@@ -328,8 +377,16 @@ def test_check_function_wrong_signature_and_case_hint():
     assert message.endswith(
         "Hint: your function's parameters differ from the exercise's: keep the `def` line given in the exercise."
     )
+    message = failure(check_function, lambda x: x, [{"args": (3,), "expected": 5, "hint": "add two"}], name="inc")
+    assert message == (  # a case's hint is not tied to a condition: a note, with the neutral next step
+        f"✗ inc (case 1 of 1): expected 5; found 3\n  call: inc(x=3)\n  Note: add two\n  Next step: {NEXT_FUNCTION}"
+    )
     message = failure(check_function, lambda x: x, [{"args": (3,), "expected": 4, "hint": "add one"}], name="inc")
-    assert message == "✗ inc (case 1 of 1): expected 4; found 3\n  call: inc(x=3)\n  Hint: add one"
+    assert message.splitlines()[2:] == [  # integers one apart: an off-by-one, which cannot contradict the note
+        "  Hint: your result is 1 less than the expected one: an off-by-one? Check 0-based vs 1-based counting, the "
+        "bounds of your loops (range(n) vs range(n + 1)) and any + 1 in a size formula.",
+        "  Note: add one",
+    ]
 
 
 def test_check_function_custom_compare_and_independent_cases():
@@ -602,3 +659,28 @@ def test_check_trained_evaluates_a_model_on_held_out_data(keras, tiny_data, monk
     )
     with pytest.raises(TypeError, match="data="):
         check_trained(model)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# hidden_case: a hidden test's failure shows only the author's description of the case
+# --------------------------------------------------------------------------------------------------------------
+def test_hidden_case_turns_any_failure_into_the_authors_description():
+    with pytest.raises(checks.HiddenCaseFailed) as info:
+        with checks.hidden_case("  a single-sample input "):
+            check_value("secret", 1.0, 2.0)
+    err = info.value
+    assert isinstance(err, AssertionError) and err.description == "a single-sample input"
+    assert str(err) == "your code passed the visible checks but failed a hidden case: a single-sample input"
+    assert "secret" not in str(err) and isinstance(err.__cause__, CheckFailed)  # the instructor keeps the details
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)
+    assert err._render_traceback_() == [f"\x1b[0;31mHiddenCaseFailed\x1b[0m: {err}"]
+    with pytest.raises(checks.HiddenCaseFailed, match="a learning rate of 0$"):  # the student's own errors too
+        with checks.hidden_case("a learning rate of 0"):
+            raise ZeroDivisionError("division by zero")
+    with checks.hidden_case("passes"):  # nothing raised: nothing happens
+        check_value("fine", 1.0, 1.0)
+    with pytest.raises(KeyboardInterrupt):  # not an Exception: never swallowed
+        with checks.hidden_case("interrupted"):
+            raise KeyboardInterrupt
+    with pytest.raises(ValueError, match="needs a description"):
+        checks.hidden_case("  ")

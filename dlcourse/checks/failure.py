@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
 class CheckFailed(AssertionError):
-    """A check did not pass: says what was expected, what was found, and hints at the likely mistake.
+    """A check did not pass: says what was expected, what was found, and names a cause only when the evidence fits.
 
     Attributes
     ----------
     name, expected, found : str
         What was checked, and short descriptions of the expected and the found value.
     hints : list of str
-        Hints for the likely mistake (the automatic one first, then the exercise author's).
+        Hints that name a cause (the automatic one, whose evidence was found, and the exercise author's hints
+        tied to a condition that holds). :attr:`causes` lists their keys.
     details : list of str
-        Extra lines (the failing case's inputs, a short traceback, per-layer parameter counts ...).
+        Extra lines (the failing case's inputs, a short traceback, facts such as "your result is 3 times the
+        expected one" ...).
+    notes : list of str
+        The exercise author's hints that are not tied to a condition, shown when no cause was named.
+    next_step : str or None
+        A neutral next step, shown when no hint names a cause.
 
     Examples
     --------
@@ -29,13 +38,22 @@ class CheckFailed(AssertionError):
         found: str,
         hints: Iterable[str | None] = (),
         details: Iterable[str] = (),
+        notes: Iterable[str | None] = (),
+        next_step: str | None = None,
     ) -> None:
         self.name = name
         self.expected = expected
         self.found = found
         self.hints = [h for h in hints if h]
         self.details = [d for d in details if d]
+        self.notes = [n for n in notes if n]
+        self.next_step = next_step
         super().__init__(self.message)
+
+    @property
+    def causes(self) -> list[str]:
+        """The keys (in :data:`dlcourse.checks.hints.CAUSES`) of the causes the hints name; "author" for an author's."""
+        return [getattr(h, "cause", "author") for h in self.hints]
 
     @property
     def message(self) -> str:
@@ -43,13 +61,17 @@ class CheckFailed(AssertionError):
         for detail in self.details:
             lines.extend("  " + line for line in detail.splitlines())
         lines.extend(f"  Hint: {hint}" for hint in self.hints)
+        lines.extend(f"  Note: {note}" for note in self.notes)
+        if self.next_step:
+            lines.append(f"  Next step: {self.next_step}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.message
 
     def __reduce__(self):  # picklable despite the keyword-rich constructor (e.g. across worker processes)
-        return (type(self), (self.name, self.expected, self.found, self.hints, self.details))
+        return (type(self), (self.name, self.expected, self.found, self.hints, self.details, self.notes,
+                             self.next_step))
 
     def _render_traceback_(self) -> list[str]:
         """What IPython/Jupyter shows instead of a traceback: just the message (no check internals)."""

@@ -12,7 +12,7 @@ import numpy as np
 from .compare import _shape_matches
 from .describe import _describe, _is_number, _kind, _num, _shape_str, _to_numpy
 from .failure import CheckFailed, _count, _passed
-from .hints import *  # noqa: F403
+from .hints import HINT_PARAMS, cause
 
 _ACTIVATION_ALIASES = {None: "linear", "none": "linear", "": "linear"}
 
@@ -147,20 +147,20 @@ def _loss_name(loss: Any) -> str | None:
 
 def _loss_hint(expected: str, found: str) -> str | None:
     pairs = {
-        ("sparse_categorical_crossentropy", "categorical_crossentropy"): HINT_SPARSE_LOSS,
-        ("categorical_crossentropy", "sparse_categorical_crossentropy"): HINT_ONEHOT_LOSS,
+        ("sparse_categorical_crossentropy", "categorical_crossentropy"): cause("sparse_loss"),
+        ("categorical_crossentropy", "sparse_categorical_crossentropy"): cause("onehot_loss"),
     }
     if (expected, found) in pairs:
         return pairs[(expected, found)]
     if expected == "binary_crossentropy" and "categorical" in found:
-        return HINT_BINARY_LOSS
+        return cause("binary_loss")
     if "categorical" in expected and found == "binary_crossentropy":
-        return HINT_CATEGORICAL_LOSS
+        return cause("categorical_loss")
     regression = ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh")
     if expected in regression and "crossentropy" in found:
-        return HINT_REGRESSION_LOSS
+        return cause("regression_loss")
     if "crossentropy" in expected and found in regression:
-        return HINT_CLASSIFICATION_LOSS
+        return cause("classification_loss")
     return None
 
 
@@ -220,9 +220,9 @@ def check_model(
     """
     __tracebackhide__ = True
     if model is None:
-        raise CheckFailed(name, "a Keras model", "None", [HINT_NONE_VALUE]) from None
+        raise CheckFailed(name, "a Keras model", "None", [cause("none_value")]) from None
     if not _is_keras_model(model):
-        hint = HINT_RETURN_MODEL if hasattr(model, "history") and hasattr(model, "params") else None
+        hint = cause("return_model") if hasattr(model, "history") and hasattr(model, "params") else None
         raise CheckFailed(name, "a Keras model", _kind(model), [hint]) from None
     found_layers = _model_layers(model)
     checked: list[str] = []
@@ -235,7 +235,7 @@ def check_model(
             hints = []
             found_classes = [type(layer).__name__ for layer in found_layers]
             if any(cls == "Flatten" for cls, _ in specs) and "Flatten" not in found_classes:
-                hints.append(HINT_FLATTEN)
+                hints.append(cause("flatten"))
             raise CheckFailed(
                 name,
                 _count(len(specs), "layer"),
@@ -247,7 +247,7 @@ def check_model(
         for i, ((cls, attrs), layer) in enumerate(zip(specs, found_layers)):
             position = f"layer {i + 1} of {len(specs)}"
             if not _class_matches(layer, cls):
-                hints = [HINT_FLATTEN] if cls == "Flatten" else []
+                hints = [cause("flatten")] if cls == "Flatten" else []
                 raise CheckFailed(
                     name,
                     f"{position} to be {cls}",
@@ -263,13 +263,13 @@ def check_model(
                 if attr == "activation" and i == last:
                     wanted = _activation_name(want)
                     if wanted == "softmax" and got == "sigmoid":
-                        hints.append(HINT_SOFTMAX_NOT_SIGMOID)
+                        hints.append(cause("softmax_not_sigmoid"))
                     elif wanted == "sigmoid" and got == "softmax":
-                        hints.append(HINT_SIGMOID_NOT_SOFTMAX)
+                        hints.append(cause("sigmoid_not_softmax"))
                     elif got == "linear" and wanted in ("softmax", "sigmoid"):
-                        hints.append(HINT_LOGITS.format(expected=wanted))
+                        hints.append(cause("logits", expected=wanted))
                 if attr == "units" and i == last:
-                    hints.append(HINT_OUTPUT_UNITS.format(units=want))
+                    hints.append(cause("output_units", units=want))
                 shown_want = _activation_name(want) if attr == "activation" else want
                 raise CheckFailed(
                     name,
@@ -287,14 +287,14 @@ def check_model(
             got = model.input_shape if label == "input shape" else model.output_shape
         except (AttributeError, ValueError):
             raise CheckFailed(name, f"{label} {_fmt_shape_any(tuple(want))}", "no shape yet (the model is not built)",
-                              [HINT_NOT_BUILT]) from None
+                              [cause("not_built")]) from None
         want = tuple(want)
         if isinstance(got, tuple) and len(want) == len(got) - 1:
             want = (None, *want)
         if not (isinstance(got, tuple) and _shape_matches(got, want)):
-            hint = HINT_INPUT_SHAPE if label == "input shape" else None
+            hint = cause("input_shape") if label == "input shape" else None
             if label == "output shape" and isinstance(got, tuple) and len(got) == len(want) and want[-1] != got[-1]:
-                hint = HINT_OUTPUT_UNITS.format(units=want[-1])
+                hint = cause("output_units", units=want[-1])
             raise CheckFailed(name, f"{label} {_fmt_shape_any(want)}", f"{label} {_fmt_shape_any(got)}",
                               [hint]) from None
         checked.append(f"{label} {_fmt_shape_any(got)}")
@@ -305,7 +305,7 @@ def check_model(
             trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
         except ValueError:
             raise CheckFailed(name, f"{params} parameters", "no parameters yet (the model is not built)",
-                              [HINT_NOT_BUILT]) from None
+                              [cause("not_built")]) from None
         counts = {"total": int(total), "trainable": int(trainable), "non_trainable": int(total - trainable)}
         wanted = {"total": params} if not isinstance(params, Mapping) else dict(params)
         for key, want in wanted.items():
@@ -324,7 +324,7 @@ def check_model(
                 if text
             )
             raise CheckFailed(name, f"a compiled model ({want})", "a model that is not compiled",
-                              [HINT_NOT_COMPILED]) from None
+                              [cause("not_compiled")]) from None
     if loss is not None:
         want, got = _loss_name(loss), _loss_name(model.loss)
         if want != got:
@@ -335,12 +335,12 @@ def check_model(
             if from_logits and activation in ("softmax", "sigmoid"):
                 raise CheckFailed(name, "from_logits=False (the last layer applies " + activation + ")",
                                   "from_logits=True",
-                                  [HINT_FROM_LOGITS_TWICE.format(activation=activation)]) from None
+                                  [cause("from_logits_twice", activation=activation)]) from None
             if not from_logits and activation == "linear":
                 expected_act = "sigmoid" if want == "binary_crossentropy" else "softmax"
                 raise CheckFailed(name, f"last-layer activation {expected_act!r} for loss {want!r}",
                                   "activation 'linear' (logits) with from_logits=False",
-                                  [HINT_LOGITS.format(expected=expected_act)]) from None
+                                  [cause("logits", expected=expected_act)]) from None
         checked.append(f"loss {want}")
     if optimizer is not None:
         opt_name, opt_attrs = _opt_spec(optimizer)

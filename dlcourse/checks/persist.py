@@ -10,7 +10,7 @@ from typing import Any
 
 from .describe import _kind
 from .failure import CheckFailed
-from .hints import HINT_RETURN_MODEL
+from .hints import cause
 from .trained import _quick_mode
 
 def _history_path(path: Path) -> Path:
@@ -77,7 +77,7 @@ def train_or_load(path: str | os.PathLike, build_and_train: Callable[[], Any], *
         raise CheckFailed("train_or_load", "a trained Keras model", "None",
                           ["your training function returned None: did you forget `return model`?"]) from None
     if not hasattr(model, "save"):
-        hint = HINT_RETURN_MODEL if hasattr(model, "history") else None
+        hint = cause("return_model") if hasattr(model, "history") else None
         raise CheckFailed("train_or_load", "a trained Keras model", _kind(model), [hint]) from None
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name[: -len(".keras")] + ".partial.keras")

@@ -10,7 +10,7 @@ import numpy as np
 
 from .describe import _is_number, _kind, _to_numpy
 from .failure import CheckFailed, _passed
-from .hints import HINT_CHANCE, HINT_HISTORY, HINT_NAN_LOSS, HINT_NONE_VALUE, HINT_NOT_COMPILED, HINT_UNDERTRAINED
+from .hints import HINT_UNDERTRAINED, cause
 
 def _quick_mode() -> bool:
     from dlcourse import runtime
@@ -71,7 +71,7 @@ def check_trained(
     want = f"{metric} {op} {threshold:g} (the {mode}-mode threshold)"
     model = None
     if model_or_metrics is None:
-        raise CheckFailed(label, want, "None instead of a trained model", [HINT_NONE_VALUE]) from None
+        raise CheckFailed(label, want, "None instead of a trained model", [cause("none_value")]) from None
     if isinstance(model_or_metrics, Mapping):
         metrics = dict(model_or_metrics)
     elif _is_number(model_or_metrics) or isinstance(model_or_metrics, np.ndarray):
@@ -88,13 +88,13 @@ def check_trained(
         except Exception as exc:
             text = str(exc)
             compiled = getattr(model, "optimizer", None) is not None
-            hint = HINT_NOT_COMPILED if not compiled or "compile" in text else (
+            hint = cause("not_compiled") if not compiled or "compile" in text else (
                 "the test data must be prepared exactly like the training data (shape, scaling, dtype)."
             )
             text = text if len(text) <= 300 else text[:297] + "..."
             raise CheckFailed(label, want, f"evaluation failed: {type(exc).__name__}: {text}", [hint]) from None
     elif hasattr(model_or_metrics, "history"):
-        raise CheckFailed(label, want, "a History object", [HINT_HISTORY]) from None
+        raise CheckFailed(label, want, "a History object", [cause("history")]) from None
     elif isinstance(model_or_metrics, (list, tuple)):
         hint = "pass the model and data=(x_test, y_test), or the dict from model.evaluate(..., return_dict=True)."
         raise CheckFailed(label, want, _kind(model_or_metrics), [hint]) from None
@@ -108,7 +108,7 @@ def check_trained(
         ) from None
     value = float(np.asarray(_to_numpy(metrics[key])))
     if math.isnan(value):
-        raise CheckFailed(label, want, f"{metric} = nan", [HINT_NAN_LOSS]) from None
+        raise CheckFailed(label, want, f"{metric} = nan", [cause("nan_loss")]) from None
     passed = value >= threshold if higher_is_better else value <= threshold
     if not passed:
         hints = []
@@ -120,7 +120,7 @@ def check_trained(
                 pass
             chance = None if classes is None else (0.5 if classes == 1 else 1 / classes)
             if chance is not None and value <= 1.5 * chance:
-                hints.append(HINT_CHANCE.format(metric=metric, value=f"{value:.4f}"))
+                hints.append(cause("chance", metric=metric, value=f"{value:.4f}"))
         if not hints:
             hints.append(HINT_UNDERTRAINED)
         raise CheckFailed(label, want, f"{metric} = {value:.4f}", hints) from None
