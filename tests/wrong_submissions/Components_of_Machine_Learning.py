@@ -113,4 +113,78 @@ def one_hot_encode(train, other, column):
 ''',
         why="adds the one-hot columns to the caller's DataFrames (the inputs change)",
     ),
+    # 03_components_of_ml -----------------------------------------------------------------------------------
+    ("03_components_of_ml.ipynb", "ex3_1_check"): Wrong(
+        source='''
+def squared_error(y, y_pred):
+    y, y_pred = np.ravel(y).astype(float), np.ravel(y_pred).astype(float)
+    return float(np.mean((y - y_pred) ** 2))
+
+
+def absolute_error(y, y_pred):
+    y, y_pred = np.ravel(y).astype(float), np.ravel(y_pred).astype(float)
+    return float(np.mean(np.abs(y - y_pred)))
+''',
+        why="no size check: relies on NumPy's broadcast error, which never comes when one input has 1 element",
+    ),
+    ("03_components_of_ml.ipynb", "ex3_2_check"): Wrong(
+        source='''
+def zero_one_loss(y, y_pred):
+    return float(np.mean(np.asarray(y) != np.asarray(y_pred)))
+
+
+def logistic_loss(y, p, eps=1e-12):
+    y = np.asarray(y, dtype=float)
+    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+''',
+        why="does not flatten: labels of shape (n, 1) broadcast against predictions of shape (n,) to (n, n)",
+    ),
+    ("03_components_of_ml.ipynb", "ex3_3_check"): Wrong(
+        source='''
+def fit_least_squares(X, y):
+    X_design = np.column_stack([np.ones(5), X])
+    solution = np.linalg.lstsq(X_design, y, rcond=None)[0]
+    return solution[1:], float(solution[0])
+''',
+        why="np.ones(5): the design matrix only works for the 5 points of the example",
+    ),
+    ("03_components_of_ml.ipynb", "ex3_4_check"): Wrong(
+        source='''
+def polynomial_errors(x_train, y_train, x_val, y_val, degrees):
+    X_tr, X_va = np.reshape(x_train, (-1, 1)), np.reshape(x_val, (-1, 1))
+    train_mse, val_mse = [], []
+    for degree in degrees:
+        model = make_poly_model(degree).fit(X_tr, y_train)
+        train_mse.append(squared_error(y_train, model.predict(X_tr)))
+        val_model = make_poly_model(degree).fit(X_va, y_val)
+        val_mse.append(squared_error(y_val, val_model.predict(X_va)))
+    return np.array(train_mse), np.array(val_mse)
+''',
+        why="fits a second model on the validation data to compute the validation error",
+    ),
+    ("03_components_of_ml.ipynb", "ex3_5_check"): Wrong(
+        source='''
+def cross_validation_mse(make_model, X, y, k=5):
+    X, y = np.asarray(X), np.ravel(y)
+    model = make_model()
+    fold_errors = []
+    for fold in np.array_split(np.arange(len(X)), k):
+        is_train = np.ones(len(X), dtype=bool)
+        is_train[fold] = False
+        model.fit(X[is_train], y[is_train])
+        fold_errors.append(squared_error(y[fold], model.predict(X[fold])))
+    return float(np.mean(fold_errors))
+''',
+        why="makes one model before the loop and refits it, instead of a fresh model per fold",
+    ),
+    ("03_components_of_ml.ipynb", "ex3_6_check"): Wrong(
+        source='''
+def choose_degree_by_cv(x, y, degrees, k=5):
+    X = np.reshape(x, (-1, 1))
+    cv_errors = np.array([cross_validation_mse(partial(make_poly_model, d), X, y, k=k) for d in degrees])
+    return int(np.argmin(cv_errors)) + 1, cv_errors
+''',
+        why="returns the position + 1 of the best degree, which is the degree only when degrees are 1, 2, 3, ...",
+    ),
 }
