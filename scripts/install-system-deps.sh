@@ -5,20 +5,36 @@
 #                       network namespaces and sees only its own copy of the notebook and the course data.
 #
 # Installs with apt-get when it is missing and we are root (or have password-less sudo); otherwise prints
-# the command to run. Never fails the set-up: grading falls back to weaker isolation and says so.
+# the command to run. Then checks that bwrap can create a sandbox here (user namespaces allowed) and says how to
+# fix it when not. Never fails the set-up of a student's machine (students do not grade); `dlcourse grade`
+# refuses to grade without a working sandbox unless given --isolation none.
 set -u
+export DEBIAN_FRONTEND=noninteractive
+
+check_sandbox() {
+    # The same namespaces `dlcourse grade` uses, on the smallest command.
+    if out=$(bwrap --unshare-user --unshare-pid --unshare-ipc --unshare-net --ro-bind / / --proc /proc \
+                   --dev /dev true 2>&1); then
+        echo "system deps: ok (bwrap $(bwrap --version 2>/dev/null | awk '{print $2}'), sandbox works)"
+    else
+        echo "system deps: bwrap is installed but cannot create a sandbox here: ${out}" >&2
+        echo "  allow unprivileged user namespaces, e.g. 'sysctl kernel.unprivileged_userns_clone=1' (Debian)" \
+             "or 'sysctl kernel.apparmor_restrict_unprivileged_userns=0' (Ubuntu 24.04); in a container, run it" \
+             "with --security-opt seccomp=unconfined or --privileged" >&2
+    fi
+}
 
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "system deps: ok (bwrap $(bwrap --version 2>/dev/null | awk '{print $2}'))"
+    check_sandbox
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "system deps: missing ${missing[*]}; install it with your package manager (e.g. 'dnf install bubblewrap'," \
-         "'pacman -S bubblewrap', 'brew' has none: grading on macOS runs without a sandbox)." >&2
+         "'pacman -S bubblewrap'; macOS has none: grade on Linux, or with --isolation none)." >&2
     exit 0
 fi
 
@@ -35,9 +51,10 @@ echo "system deps: installing ${missing[*]} with apt-get"
 if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
     # The package lists may be missing or stale (fresh containers): refresh once and retry.
     $SUDO apt-get update -qq >/dev/null 2>&1 || true
-    if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-        echo "system deps: could not install ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
+    if ! log=$($SUDO apt-get install -y --no-install-recommends "${missing[@]}" 2>&1); then
+        echo "system deps: could not install ${missing[*]}: $(printf '%s\n' "$log" | tail -n 3)" >&2
+        echo "  run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
         exit 0
     fi
 fi
-echo "system deps: ok (bwrap $(bwrap --version 2>/dev/null | awk '{print $2}'))"
+check_sandbox

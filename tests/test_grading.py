@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -24,6 +25,24 @@ from dlcourse.nbgrader.markup import delimiters
 from dlcourse.release import generate
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Written into /proc/self/comm by every process the hostile submissions start (15 characters at most), so that
+#: a process left alive by this run can be found after it.
+TOKEN = f"dlg{uuid.uuid4().hex[:12]}"
+MARK = f"open('/proc/self/comm', 'w').write({TOKEN!r})\n"
+#: A child that double-forks into its own session, ignores SIGTERM/SIGINT/SIGHUP and sleeps: a daemon.
+DAEMON = MARK + f"""import os, signal, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "import signal, time\\n"
+                 "open('/proc/self/comm', 'w').write({TOKEN!r})\\n"
+                 "for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP): signal.signal(s, signal.SIG_IGN)\\n"
+                 "time.sleep(900)", {TOKEN!r}])
+    os._exit(0)
+print("DAEMON STARTED")
+"""
+STUCK = MARK + "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+HIDDEN_CASE = "your code passed the visible checks but failed a hidden case: "
 TOPIC = ROOT / "tests" / "assignments" / "Sample-Assignment"
 NB = "sample.ipynb"
 POINTS = {"ex1_1_check": 1, "ex1_2_check": 2, "ex1_3_check": 3}
@@ -68,6 +87,17 @@ def with_solutions(nb, *grade_ids):
                  if d["begin_solution"] not in ln and d["end_solution"] not in ln]
         answer(nb, gid, "\n".join(lines))
     return nb
+
+
+#: relu that passes the visible check and, given the hidden 2-D input, raises a forged HiddenCaseFailed whose
+#: description holds that input and HTML.
+FORGER = """from dlcourse.checks import HiddenCaseFailed
+def relu(x):
+    x = np.asarray(x)
+    if x.ndim > 1:
+        raise HiddenCaseFailed(f"<script>alert('forged')</script> {x.tolist()}")
+    return np.maximum(0, x)
+"""
 
 
 def probe_code(paths_to_read, paths_to_write, data_dir):
@@ -115,7 +145,8 @@ def build_submissions(folder: Path, out: Path) -> dict[str, dict]:
     nb = with_solutions(exercise(), "ex1_2_solution", "ex1_3_solution")
     save("hidden_fail", answer(nb, "ex1_1_solution",
                                "def relu(x):\n    return np.array([max(0.0, v) for v in x])"),
-         {"points": 5, "outcome": "graded", "status": {"ex1_1_check": "failed"}})
+         {"points": 5, "outcome": "graded", "status": {"ex1_1_check": "failed"},
+          "detail": {"ex1_1_check": f"Exercise 1.1: {HIDDEN_CASE}a 2-D input (a matrix, not a vector)"}})
     nb = with_solutions(exercise(), "ex1_1_solution", "ex1_3_solution")
     save("exception", answer(nb, "ex1_2_solution", "def mse(y_true, y_pred):\n    return 1 / 0"),
          {"points": 4, "outcome": "graded", "detail": {"ex1_2_check": "ZeroDivisionError"}})
@@ -123,8 +154,7 @@ def build_submissions(folder: Path, out: Path) -> dict[str, dict]:
     save("infinite_loop", answer(nb, "ex1_1_solution", "while True:\n    pass"),
          {"points": 5, "outcome": "timeout", "status": {"ex1_1_check": "failed"}})
     nb = with_solutions(exercise(), "ex1_1_solution", "ex1_2_solution")
-    save("stuck_kernel", answer(nb, "ex1_3_solution",
-                                "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
+    save("stuck_kernel", answer(nb, "ex1_3_solution", STUCK),
          {"points": 3, "outcome": "timeout", "status": {"ex1_3_check": "not_run"}})
     nb = with_solutions(exercise(), "ex1_1_solution")
     save("os_exit", answer(nb, "ex1_2_solution", "import os\nos._exit(3)"),
@@ -133,6 +163,14 @@ def build_submissions(folder: Path, out: Path) -> dict[str, dict]:
     save("memory_hog", answer(nb, "ex1_3_solution",
                               "blocks = []\nwhile True:\n    blocks.append(b'x' * (64 * 2**20))"),
          {"points": 3, "outcome": "memory"})
+    # starts a daemon that ignores SIGTERM and sleeps: it must not outlive grading
+    nb = with_solutions(exercise(), "ex1_1_solution", "ex1_2_solution", "ex1_3_solution")
+    nb.cells.insert(index_of(nb, "ex1_1_solution"), nbformat.v4.new_code_cell(DAEMON))
+    save("daemon", nb, {"points": 6, "outcome": "graded"})
+    # forges the failure of a hidden case, with the hidden input and some HTML in the description
+    nb = with_solutions(exercise(), "ex1_2_solution", "ex1_3_solution")
+    save("forger", answer(nb, "ex1_1_solution", FORGER),
+         {"points": 5, "outcome": "graded", "status": {"ex1_1_check": "failed"}})
     (folder / "invalid_json.ipynb").write_text('{"cells": [ this is not json')
     cases["invalid_json"] = {"points": 0, "outcome": "invalid_json"}
     (folder / "not_notebook.ipynb").write_text(json.dumps({"student": "me", "answers": [1, 2, 3]}))
@@ -194,11 +232,15 @@ def graded(tmp_path_factory):
     options = Options(workers=2, timeout=8, memory=768 * 2**20, read_only=data)
     lines: list[str] = []
     started = time.time()
-    run = grade_topic(TOPIC, subs, out, options, log=lines.append)
+    try:
+        run = grade_topic(TOPIC, subs, out, options, log=lines.append)
+        leftover = marked_processes(TOKEN)  # right when grading returns: nothing may be left
+    finally:
+        kill_marked(TOKEN)
     seconds = time.time() - started
     print(f"\ngrading throughput: {len(cases)} submissions in {seconds:.0f} s with 2 workers "
           f"= {len(cases) / seconds * 60:.1f} submissions/min (isolation: {run.isolation})")
-    return {"cases": cases, "run": run, "out": out, "subs": subs, "log": lines, "options": options,
+    return {"cases": cases, "run": run, "out": out, "leftover": leftover, "subs": subs, "log": lines, "options": options,
             "rows": read_csv(out / "grades.csv"), "summary": {r["student"]: r for r in read_csv(out / "summary.csv")}}
 
 
@@ -251,8 +293,7 @@ def test_report_lines_say_what_happened(graded):
 
 
 def test_sandbox_blocks_reads_and_writes_outside_its_folder(graded):
-    if graded["run"].isolation != "bwrap":
-        pytest.skip("bubblewrap is not usable here: no isolation to test (see scripts/install-system-deps.sh)")
+    assert graded["run"].isolation == "bwrap", sandbox.probe_bwrap()
     nb = nbformat.read(graded["out"] / "autograded" / "snoop" / NB, as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     probe = json.loads(text.split("PROBE", 1)[1].splitlines()[0])
@@ -273,14 +314,69 @@ def test_feedback_for_everyone_without_hidden_tests(graded):
     d = delimiters()
     feedback = graded["out"] / "feedback"
     assert sorted(p.stem for p in feedback.glob("*.html")) == sorted(graded["cases"])
-    hidden_cases = ["[[-3.5, 4.0], [0.5, -0.1]]", "-3.5", "[0, 0, 3]", "[3, 1, 1, 0]"]
+    hidden_cases = ["[[-3.5, 4.0], [0.5, -0.1]]", "-3.5", "[0, 0, 3]", "[3, 1, 1, 0]", "hidden_case(",
+                    "check_function(relu, [((np.array([[", "2 / 3"]
     for page in feedback.glob("*.html"):
         html = page.read_text()
         assert f"Grading report for {page.stem}" in html
         assert d["begin_hidden"] not in html, page.name
         for case in hidden_cases:
             assert case not in html, (page.name, case)
-    assert "HiddenTestFailed" in (feedback / "hidden_fail.html").read_text()
+        assert "WITHOUT isolation" not in html
+
+
+def test_a_failed_hidden_case_names_the_exercise_and_the_case(graded):
+    sentence = f"Exercise 1.1: {HIDDEN_CASE}a 2-D input (a matrix, not a vector)"
+    page = (graded["out"] / "feedback" / "hidden_fail.html").read_text()
+    assert page.count(sentence) == 2  # the report banner on top and the output of the test cell
+    assert student_rows(graded, "hidden_fail")["ex1_1_check"]["detail"] == sentence
+    # the other hidden cases of the notebook, which this submission passed, are not named
+    assert "three samples" not in page and "repeated labels" not in page
+
+
+def test_a_forged_hidden_case_shows_neither_html_nor_hidden_values(graded):
+    page = (graded["out"] / "feedback" / "forger.html").read_text()
+    assert "<script>alert" not in page and "alert(&#x27;forged" not in page and "alert('forged" not in page
+    assert "-3.5" not in page and "forged" not in page
+    assert "HiddenTestFailed" in page  # the generic sentence instead
+    assert "a 2-D input" not in page
+    row = student_rows(graded, "forger")["ex1_1_check"]
+    assert row["status"] == "failed" and not row["detail"].startswith("Exercise 1.1")
+
+
+def marked_processes(token: str) -> list[str]:
+    """Processes (zombies too) whose name or command line carries ``token``: "pid state command"."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if token in comm or token in cmdline:
+            found.append(f"{entry.name} {state} {comm} {cmdline[:120]}")
+    return found
+
+
+def kill_marked(token: str) -> None:
+    import signal
+
+    for line in marked_processes(token):
+        try:
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def test_no_process_a_submission_started_outlives_grading(graded):
+    """The stuck kernel (ignores interrupts) and the daemon (double-forked, ignores SIGTERM) are gone."""
+    daemon = nbformat.read(graded["out"] / "autograded" / "daemon" / NB, as_version=4)
+    assert "DAEMON STARTED" in json.dumps(daemon), "the daemon case did not run: this test would prove nothing"
+    assert student_rows(graded, "stuck_kernel")["ex1_3_check"]["status"] == "not_run"
+    assert graded["leftover"] == [], graded["leftover"]
 
 
 def test_gradebook_is_consistent(graded):
@@ -333,16 +429,15 @@ def test_regrading_from_scratch_gives_the_same_csv(tmp_path):
     assert "kernel_died" in first or "not_run" in first
 
 
-def test_isolation_is_reported():
+def test_auto_isolation_uses_the_sandbox_here():
+    """CI and course machines run scripts/install-system-deps.sh: the sandbox must work there."""
     mode, description = sandbox.choose_mode("auto")
-    assert mode in ("bwrap", "none")
-    assert description
-    if mode == "none":
-        assert "NO sandbox" in description
+    assert mode == "bwrap", sandbox.probe_bwrap()
+    assert "bubblewrap sandbox" in description
 
 
 def test_command_line_without_sandbox(tmp_path, capsys):
-    """`dlcourse grade --isolation none` (the fallback when bwrap cannot run) still grades and says so."""
+    """`dlcourse grade --isolation none` grades, says so everywhere, and still leaves no process behind."""
     from dlcourse.cli import main
 
     subs = tmp_path / "subs"
@@ -350,31 +445,72 @@ def test_command_line_without_sandbox(tmp_path, capsys):
     nbformat.write(solution(), subs / "ann.ipynb")
     nb = with_solutions(exercise(), "ex1_1_solution")
     nbformat.write(answer(nb, "ex1_2_solution", "import os\nos._exit(1)"), subs / "ben.ipynb")
-    code = main(["grade", str(TOPIC), str(subs), "--out", str(tmp_path / "out"), "--isolation", "none",
-                 "--timeout", "10", "--memory", "768M", "--workers", "2"])
+    nb = with_solutions(exercise(), "ex1_1_solution", "ex1_2_solution", "ex1_3_solution")
+    nb.cells.insert(index_of(nb, "ex1_1_solution"), nbformat.v4.new_code_cell(DAEMON))
+    nbformat.write(nb, subs / "cid.ipynb")
+    nb = with_solutions(exercise(), "ex1_1_solution", "ex1_2_solution")
+    nbformat.write(answer(nb, "ex1_3_solution", STUCK), subs / "dee.ipynb")
+    try:
+        code = main(["grade", str(TOPIC), str(subs), "--out", str(tmp_path / "out"), "--isolation", "none",
+                     "--timeout", "5", "--memory", "768M", "--workers", "2"])
+        leftover = marked_processes(TOKEN)
+    finally:
+        kill_marked(TOKEN)
     printed = capsys.readouterr().out
     assert code == 0
     assert "isolation: none: NO sandbox" in printed
+    assert "WITHOUT isolation" in printed
     assert "submissions/min" in printed
-    totals = {r["student"]: float(r["points"]) for r in read_csv(tmp_path / "out" / "summary.csv")}
-    assert totals == {"ann": 6, "ben": 1}
+    summary = {r["student"]: r for r in read_csv(tmp_path / "out" / "summary.csv")}
+    assert {s: float(r["points"]) for s, r in summary.items()} == {"ann": 6, "ben": 1, "cid": 6, "dee": 3}
+    for student, row in summary.items():
+        assert row["isolation"] == "none" and "WITHOUT isolation" in row["notes"], row
+        assert "WITHOUT isolation" in (tmp_path / "out" / "feedback" / f"{student}.html").read_text()
+    assert "DAEMON STARTED" in (tmp_path / "out" / "autograded" / "cid" / NB).read_text()
+    assert leftover == [], leftover
 
 
-@pytest.mark.skipif(not os.environ.get("DLCOURSE_GRADING_THROUGHPUT"),
-                    reason="set DLCOURSE_GRADING_THROUGHPUT=1 to measure grading throughput")
-def test_throughput_with_one_and_two_workers(tmp_path):
-    """Submissions per minute with 1 and 2 workers (8 light submissions, whole runs including set-up)."""
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    for i in range(4):
-        nbformat.write(solution(), subs / f"sol{i}.ipynb")
-        nbformat.write(with_solutions(exercise(), "ex1_1_solution", "ex1_3_solution"), subs / f"part{i}.ipynb")
-    rates = {}
-    for workers in (1, 2):
-        started = time.time()
-        grade_topic(TOPIC, subs, tmp_path / "out", Options(workers=workers, timeout=30, force=True),
-                    log=lambda line: None)
-        rates[workers] = 8 / (time.time() - started) * 60
-    print(f"\ngrading throughput (8 submissions): 1 worker {rates[1]:.1f}/min, 2 workers {rates[2]:.1f}/min")
-    (tmp_path / "throughput.json").write_text(json.dumps(rates))
-    assert all(rate > 0 for rate in rates.values())
+def test_grading_from_a_checkout_and_environment_under_tmp(tmp_path_factory):
+    """The course and its Python environment under /tmp, reached through symbolic links (the fresh-clone case
+    of issue 8): the sandbox is used, not switched off, and the grades are right."""
+    import shutil
+    import site
+    import subprocess
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="dlg-clone-", dir="/tmp"))
+    try:
+        real_env, env = base / "real-env", base / "env"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(real_env)], check=True)
+        env.symlink_to(real_env, target_is_directory=True)  # a symlinked folder on the way to the interpreter
+        course = base / "checkout"
+        shutil.copytree(ROOT / "dlcourse", course / "dlcourse", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(TOPIC, course / "Sample-Assignment")
+        [packages] = [p for p in site.getsitepackages() if p.startswith(sys.prefix)]
+        [new_site] = list(real_env.glob("lib/python*/site-packages"))
+        (new_site / "course.pth").write_text(f"{course}\nimport site; site.addsitedir({packages!r})\n")
+        subs = base / "subs"
+        subs.mkdir()
+        nb = solution()
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "import sys, dlcourse\nprint('WHERE', sys.executable, dlcourse.__file__)"))
+        nbformat.write(nb, subs / "ann.ipynb")
+        nb = with_solutions(exercise(), "ex1_2_solution", "ex1_3_solution")
+        nbformat.write(answer(nb, "ex1_1_solution", "def relu(x):\n    return np.array([max(0.0, v) for v in x])"),
+                       subs / "ben.ipynb")
+        environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        environ["PATH"] = f"{env / 'bin'}:/usr/bin:/bin"
+        proc = subprocess.run(
+            [str(env / "bin" / "python"), "-m", "dlcourse", "grade", str(course / "Sample-Assignment"), str(subs),
+             "--out", str(base / "out"), "--timeout", "20", "--memory", "768M", "--workers", "2"],
+            cwd=course, env=environ, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "isolation: bwrap" in proc.stdout, proc.stdout
+        summary = {r["student"]: r for r in read_csv(base / "out" / "summary.csv")}
+        assert {s: float(r["points"]) for s, r in summary.items()} == {"ann": 6, "ben": 5}, summary
+        assert {r["isolation"] for r in summary.values()} == {"bwrap"}
+        where = (base / "out" / "autograded" / "ann" / NB).read_text().split("WHERE ", 1)[1].split("\\n")[0]
+        assert where.startswith(f"{env}/bin/python {course}/dlcourse/"), where
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -172,3 +172,91 @@ def test_bwrap_command_exposes_only_what_the_kernel_needs(tmp_path):
     assert writable == {sandbox.SANDBOX_HOME, sandbox.SANDBOX_RUNTIME}
     assert "/" not in binds and "/etc" not in binds and "/home" not in binds and "/root" not in binds
     assert str(ROOT) not in binds and str(ROOT / "tests") not in binds
+
+
+def test_bwrap_mounts_the_fresh_file_systems_before_the_binds(tmp_path):
+    """bwrap mounts in order: a /tmp tmpfs after the binds would hide an environment or a course under /tmp."""
+    spec = sandbox.Spec(mode="bwrap", home=str(tmp_path / "home"), workdir="A", runtime=str(tmp_path / "rt"),
+                        status_file=str(tmp_path / "s"), read_only=[str(tmp_path)])
+    cmd = sandbox.bwrap_command(spec, ["python"])
+    fresh = max(i for i, a in enumerate(cmd) if a in ("--tmpfs", "--proc", "--dev"))
+    binds = [i for i, a in enumerate(cmd) if a in ("--bind", "--ro-bind", "--symlink")]
+    assert binds and fresh < min(binds)
+    assert [cmd[i + 2] for i in binds if cmd[i + 2] == str(tmp_path)] == [str(tmp_path)]
+
+
+def test_mounts_make_real_and_symlinked_paths_work(tmp_path):
+    real = tmp_path / "real"
+    (real / "env" / "lib").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    env = tmp_path / "link" / "env"
+    pairs = sandbox.mounts([str(env), str(env / "lib"), str(real / "env")])
+    assert pairs == [(str(real / "env"), str(env)), (str(real / "env"), str(real / "env"))]
+
+
+def test_auto_isolation_refuses_without_a_sandbox(monkeypatch, tmp_path, capsys):
+    """No working bubblewrap: `auto` refuses to grade, with the probe's reason and the two ways out."""
+    from dlcourse.cli import main
+
+    monkeypatch.setattr(sandbox, "probe_bwrap", lambda: "bwrap is not installed")
+    for requested in ("auto", "bwrap"):
+        with pytest.raises(RuntimeError) as error:
+            sandbox.choose_mode(requested)
+        assert "bwrap is not installed" in str(error.value)
+        assert "install-system-deps.sh" in str(error.value) and "--isolation none" in str(error.value)
+    assert sandbox.choose_mode("none")[0] == "none"
+    (tmp_path / "subs").mkdir()
+    code = main(["grade", str(SAMPLE), str(tmp_path / "subs"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "refusing to grade without isolation" in err and "bwrap is not installed" in err
+    assert "--isolation none" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def executed_check(source, grade_id, outputs):
+    """The solution notebook as if autograded, with ``outputs`` in the test cell ``grade_id``."""
+    nb = copy.deepcopy(source)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.outputs, cell.execution_count = outputs, 7
+    return nb
+
+
+@pytest.mark.parametrize("evalue, shown", [
+    (feedback.HIDDEN_CASE_PREFIX + "a 2-D input (a matrix, not a vector)", True),
+    (feedback.HIDDEN_CASE_PREFIX + "<b onmouseover=alert(1)>[[-3.5, 4.0], [0.5, -0.1]]</b>", False),
+    (feedback.HIDDEN_CASE_PREFIX + "a 2-D input", False),  # not what the author wrote
+])
+def test_hidden_case_feedback_names_only_what_the_author_wrote(tmp_path, source, evalue, shown):
+    from dlcourse.grading.worker import render_feedback
+
+    sentence = "Exercise 1.1: " + feedback.HIDDEN_CASE_PREFIX + "a 2-D input (a matrix, not a vector)"
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="✓ visible\n" + feedback.BEGIN_MARK),
+               nbformat.v4.new_output("error", ename="HiddenCaseFailed", evalue=evalue,
+                                      traceback=[f"HiddenCaseFailed: {evalue}"])]
+    nb = executed_check(source, "ex1_1_check", outputs)
+    path = tmp_path / "sample.ipynb"
+    nbformat.write(nb, path)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1_1_check")
+    titles = feedback.exercise_titles(nb)
+    status, detail = task_status(cell, titles[nb.cells.index(cell)])
+    assert status == "failed"
+    rows = [{"notebook": "sample.ipynb", "task": "ex1_1_check", "points": 0.0, "max_points": 1.0}]
+    page = render_feedback(path, rows)
+    assert "np.array([[-3.5" not in page and "[[-3.5, 4.0]" not in page and "hidden_case(" not in page
+    assert "<b onmouseover" not in page and "&lt;b onmouseover" not in page
+    assert "✓ visible" in page
+    if shown:
+        assert detail == sentence and sentence in page
+    else:
+        assert detail != sentence and "a 2-D input" not in page and "HiddenTestFailed" in page
+
+
+def test_exercise_titles_follow_the_headings(source):
+    titles = feedback.exercise_titles(source)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): titles.get(i) for i, c in enumerate(source.cells)}
+    assert by_id["ex1_1_check"] == "Exercise 1.1" and by_id["ex1_3_check"] == "Exercise 1.3"
+    assert feedback.authored_cases(next(c for c in source.cells if c.metadata.get("nbgrader", {}).get(
+        "grade_id") == "ex1_2_check")) == {"three samples, errors of both signs",
+                                           "the type of the result (a Python float)"}

@@ -3,11 +3,13 @@
 - :mod:`~dlcourse.grading.cli` — the command line (``register(subparsers)``);
 - :mod:`~dlcourse.grading.batch` — one grading run: workers in parallel, merged gradebook, CSV, feedback;
 - :mod:`~dlcourse.grading.submissions` — finding, validating and repairing submitted notebooks;
-- :mod:`~dlcourse.grading.worker` — grading one student in a workspace of its own (a subprocess);
+- :mod:`~dlcourse.grading.worker` — long-lived worker processes, each grading one student after another, each
+  student in a workspace of its own;
 - :mod:`~dlcourse.grading.execute` — nbgrader's execution step made robust to dead and stuck kernels;
 - :mod:`~dlcourse.grading.sandbox` — the student's kernel inside bubblewrap, with memory and process limits.
 
-Isolation (``--isolation auto`` picks bubblewrap when it works, else none, and the command prints which):
+Isolation (``--isolation auto``, the default, and ``bwrap`` use bubblewrap and refuse to grade when it cannot run
+here, with the reason and the fix; only an explicit ``--isolation none`` grades without it, and every report says so):
 
 - covered by the bubblewrap sandbox: the kernel sees the system and the Python environment read-only, the
   course data read-only, and read-write only its own folder (a copy of the student's notebook and files) plus a
@@ -24,4 +26,8 @@ Isolation (``--isolation auto`` picks bubblewrap when it works, else none, and t
   Linux kernel exploit could escape); nbgrader itself runs outside the sandbox but never executes student code.
 - ``--isolation none``: only the limits and timeouts; the kernel can read and write whatever the grading user
   can. Install bubblewrap with ``scripts/install-system-deps.sh``.
+- in every mode, no process a submission started outlives its grading: the batch, each worker and each kernel
+  wrapper are child subreapers (orphans re-parent to them, not to PID 1) and kill every descendant left when a
+  student (or the run) ends; the kernel dies with its wrapper (``PR_SET_PDEATHSIG``, or bwrap's
+  ``--die-with-parent`` and PID namespace).
 """

@@ -4,7 +4,8 @@
     dlcourse grade tests/assignments/Sample-Assignment subs/ --timeout 10 --memory 1G
 
 SUBMISSIONS_DIR holds one ``<student>.ipynb`` or one ``<student>/`` folder per student. The command prints which
-isolation is active, one line per student, and writes ``grades.csv``, ``summary.csv`` and one feedback page per
+isolation is active (``auto`` refuses to grade when no sandbox can run; ``--isolation none`` grades without one,
+and every report says so), one line per student, and writes ``grades.csv``, ``summary.csv`` and one feedback page per
 student into the output folder. Exit code 0 when every submission was graded or reported.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 def main(args: argparse.Namespace) -> int:
     from dlcourse.grading.batch import GradingError, Options, grade_topic
-    from dlcourse.grading.sandbox import parse_size
+    from dlcourse.grading.sandbox import NO_ISOLATION_NOTE, parse_size
     from dlcourse.release import ReleaseError, find_root, resolve_topic
 
     try:
@@ -45,6 +46,8 @@ def main(args: argparse.Namespace) -> int:
     students = len(run.results)
     rate = f", {run.graded / run.seconds * 60:.1f} submissions/min" if run.graded else ""
     print(f"Graded {run.graded} of {students} submission(s) in {run.seconds:.0f} s{rate}.")
+    if run.isolation == "none":
+        print(f"WARNING: every submission was {NO_ISOLATION_NOTE}.")
     print(f"Grades: {run.out / 'grades.csv'}\nSummary: {run.out / 'summary.csv'}\nFeedback: {run.out / 'feedback'}/")
     return 0
 
@@ -65,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(default 600; training cells in full mode need minutes)")
     parser.add_argument("--memory", default="4G", help="resident memory per kernel, e.g. 2G, 512M (default 4G)")
     parser.add_argument("--isolation", choices=["auto", "bwrap", "none"], default="auto",
-                        help="auto: bubblewrap when it works here, else none (with a warning)")
+                        help="auto (default) or bwrap: each kernel in a bubblewrap sandbox; refuses to grade when "
+                        "no sandbox can run here. none: no sandbox, only the limits (every report says so)")
     parser.add_argument("--data", action="append", metavar="DIR",
                         help="course data folder the kernels may read (default: $DLCOURSE_DATA and coursedata/)")
     parser.add_argument("--force", action="store_true", help="grade every submission again, even unchanged ones")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -21,6 +22,9 @@ from traitlets import Integer
 from dlcourse.grading.feedback import instrument
 
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "update_display_data")
+
+#: Seconds spent in steps of the last execution (``kernel_start``: until the first cell could run).
+TIMINGS: dict[str, float] = {}
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -56,6 +60,7 @@ class SafeExecute(Execute):
         self._aborted = None
         self._output_bytes = {}
         self._notebook = Path((resources or {}).get("unique_key", "notebook")).name
+        self._started = time.perf_counter()
         return super().preprocess(nb, resources, km)
 
     def _event(self, kind: str, cell, index: int, message: str) -> None:
@@ -79,6 +84,7 @@ class SafeExecute(Execute):
             pass
 
     def preprocess_cell(self, cell, resources, index):
+        TIMINGS.setdefault("kernel_start", time.perf_counter() - self._started)
         if self._aborted is not None:
             if cell.cell_type == "code" and cell.source.strip():
                 cell.outputs = [error_output("NotExecuted", f"not executed: {self._aborted}")]

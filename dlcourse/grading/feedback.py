@@ -16,7 +16,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.notebooknode import NotebookNode
 from traitlets import Bool
 
-from dlcourse.nbgrader.markup import hidden_regions
+from dlcourse.nbgrader.markup import hidden_regions, source_of
 
 #: Printed (by :func:`instrument`) where the hidden tests start and end, so their output can be cut out. The
 #: token changes with every grading process, so a submission cannot simply print the end marker.
@@ -49,13 +49,60 @@ HIDDEN_FAILED = NotebookNode(
 )
 HIDDEN_OUTPUT = "[output of the hidden tests is not shown]\n"
 
+#: What :class:`dlcourse.checks.HiddenCaseFailed` says before the author's description of the case.
+HIDDEN_CASE_PREFIX = "your code passed the visible checks but failed a hidden case: "
 
-def without_hidden_output(outputs: list, regions: list[tuple[int, int]], count: int | None) -> list:
+_HIDDEN_CASE_CALL = re.compile(r"""hidden_case\(\s*[rRuU]?(["'])((?:(?!\1)[^\\\n])+)\1\s*\)""")
+_EXERCISE = re.compile(r"^\s*#+\s*(Exercise\s+\d+(?:\.\d+)*)", re.MULTILINE)
+
+
+def authored_cases(cell) -> set[str]:
+    """The descriptions the author wrote in ``hidden_case("...")`` calls inside the cell's hidden regions."""
+    lines = source_of(cell).split("\n")
+    found = set()
+    for begin, end in hidden_regions(cell):
+        for match in _HIDDEN_CASE_CALL.finditer("\n".join(lines[begin - 1:end])):
+            found.add(match.group(2).strip())
+    return found
+
+
+def exercise_titles(nb) -> dict[int, str]:
+    """Cell index -> "Exercise N.M" of the nearest exercise heading above it (markdown cells)."""
+    titles, current = {}, None
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") == "markdown":
+            match = _EXERCISE.search(source_of(cell))
+            current = re.sub(r"\s+", " ", match.group(1)) if match else current
+        if current:
+            titles[index] = current
+    return titles
+
+
+def hidden_case_sentence(output, authored: set[str], exercise: str | None) -> str | None:
+    """The student-safe sentence for a :class:`~dlcourse.checks.HiddenCaseFailed` error output, or None when the
+    output is not one or its description is not one the author wrote in this cell (a submission may raise a
+    forged one, e.g. with the hidden inputs in it: those are never shown)."""
+    if output.get("output_type") != "error" or output.get("ename") != "HiddenCaseFailed":
+        return None
+    text = str(output.get("evalue", "")).strip()
+    if not text.startswith(HIDDEN_CASE_PREFIX) or text[len(HIDDEN_CASE_PREFIX):] not in authored:
+        return None
+    return f"{exercise}: {text}" if exercise else text
+
+
+def hidden_case_output(sentence: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename="HiddenCaseFailed", evalue=sentence,
+                        traceback=[f"HiddenCaseFailed: {sentence}"])
+
+
+def without_hidden_output(outputs: list, regions: list[tuple[int, int]], count: int | None,
+                          authored: set[str] = frozenset(), exercise: str | None = None) -> list:
     """Outputs of a test cell minus whatever the hidden tests printed, displayed or raised.
 
     What happened between the markers printed by :func:`instrument` is dropped; an error raised there (or, without
-    markers, at a line of a hidden region) becomes :data:`HIDDEN_FAILED`; the hidden lines shown as context in
-    other tracebacks are removed.
+    markers, at a line of a hidden region) becomes :data:`HIDDEN_FAILED`, or, for a hidden case the author
+    described (``authored``), the sentence naming the exercise and that description; the hidden lines shown as
+    context in other tracebacks are removed.
     """
     kept, hidden = [], False
     for output in outputs:
@@ -76,7 +123,8 @@ def without_hidden_output(outputs: list, regions: list[tuple[int, int]], count: 
         elif kind == "error":
             line = failing_line(output, count)
             if hidden or (line is not None and _inside(line, regions)):
-                kept.append(copy.deepcopy(HIDDEN_FAILED))
+                sentence = hidden_case_sentence(output, authored, exercise) if hidden else None
+                kept.append(hidden_case_output(sentence) if sentence else copy.deepcopy(HIDDEN_FAILED))
             else:
                 own = f"Cell In[{count}]" if count is not None else "Cell In["
                 output["traceback"] = [drop_lines(frame, regions) if own in _ANSI.sub("", frame) else frame
@@ -85,6 +133,19 @@ def without_hidden_output(outputs: list, regions: list[tuple[int, int]], count: 
         elif not hidden:
             kept.append(output)
     return kept
+
+
+def hidden_failure(cell, exercise: str | None) -> str | None:
+    """The student-safe sentence of the described hidden case that failed in an executed test cell, if any."""
+    regions = hidden_regions(cell) if cell.get("cell_type") == "code" else []
+    if not regions:
+        return None
+    outputs = without_hidden_output(copy.deepcopy(cell.get("outputs", [])), regions, cell.get("execution_count"),
+                                    authored_cases(cell), exercise)
+    for output in outputs:
+        if output.get("ename") == "HiddenCaseFailed":
+            return output["evalue"]
+    return None
 
 
 def failing_line(output, execution_count=None) -> int | None:
@@ -120,10 +181,15 @@ class HideHiddenFailures(Preprocessor):
 
     enabled = Bool(True)  # nbconvert preprocessors are off unless enabled
 
+    def preprocess(self, nb, resources):
+        self._titles = exercise_titles(nb)
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
         regions = hidden_regions(cell) if cell.get("cell_type") == "code" else []
         if regions:
-            cell.outputs = without_hidden_output(cell.get("outputs", []), regions, cell.get("execution_count"))
+            cell.outputs = without_hidden_output(cell.get("outputs", []), regions, cell.get("execution_count"),
+                                                 authored_cases(cell), getattr(self, "_titles", {}).get(index))
         return cell, resources
 
 

@@ -88,11 +88,18 @@ DESCRIPTION = {
         "no capabilities; memory, process and file-size limits"
     ),
     "none": (
-        "NO sandbox (bwrap unavailable): kernels run as the grading user and could read or write any file that "
-        "user can; only the memory, process and file-size limits apply. Install bubblewrap "
-        "(scripts/install-system-deps.sh) for isolation"
+        "NO sandbox (--isolation none): kernels run as the grading user and could read or write any file that "
+        "user can; only the memory, process and file-size limits apply"
     ),
 }
+
+#: How to get a sandbox, or to grade without one knowingly (in the error of ``auto`` without bubblewrap).
+FIX = ("Install bubblewrap (sudo bash scripts/install-system-deps.sh, or apt-get install bubblewrap) and make sure "
+       "unprivileged user namespaces are allowed; or pass --isolation none to grade WITHOUT isolation")
+
+#: One line for every report of a run without isolation (summary, feedback, command output).
+NO_ISOLATION_NOTE = ("graded WITHOUT isolation (--isolation none): the notebook ran with the grader's "
+                     "permissions, not in a sandbox")
 
 
 @dataclass
@@ -141,45 +148,62 @@ def format_size(n: int) -> str:
 
 
 def python_paths() -> list[str]:
-    """Host folders the kernel's Python needs: the interpreter, the environment, the dlcourse package."""
+    """Host folders the kernel's Python needs, as the kernel names them: the interpreter, the environment, its
+    site-packages and the dlcourse package (unresolved: a symlinked folder on the way stays as it is)."""
     import dlcourse
 
-    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(dlcourse.__file__).resolve().parent}
-    paths |= {Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p}
-    real = sorted({p.resolve() for p in paths})
-    # keep only outermost folders
-    return [str(p) for p in real if not any(q != p and q in p.parents for q in real)]
+    paths = [sys.base_prefix, sys.prefix, os.path.dirname(sys.executable), os.path.dirname(dlcourse.__file__)]
+    paths += [p for p in sys.path if p and "site-packages" in p and os.path.isdir(p)]
+    return sorted({os.path.abspath(p) for p in paths})
 
 
-def _bind(kind: str, path: str) -> list[str]:
-    p = Path(path)
-    if p.is_symlink() and kind.startswith("--ro-bind"):
-        return ["--symlink", os.readlink(p), path]
-    return [kind, path, path]
+def mounts(paths: list[str]) -> list[tuple[str, str]]:
+    """(host source, sandbox destination) read-only binds that make every path of ``paths`` work inside the
+    sandbox as it works outside: the real folder at its real path, and again at the path as given when a
+    symbolic link on the way makes them differ. Binds made redundant by an outer one are left out; outer ones
+    come first (bwrap mounts in order)."""
+    pairs = set()
+    for path in paths:
+        real = os.path.realpath(path)
+        pairs.add((real, real))
+        pairs.add((real, os.path.abspath(path)))
+
+    def covered(src: str, dst: str) -> bool:
+        for src2, dst2 in pairs:
+            if dst2 != dst and Path(dst2) in Path(dst).parents:
+                if src == os.path.join(src2, os.path.relpath(dst, dst2)):
+                    return True
+        return False
+
+    return sorted((p for p in pairs if not covered(*p)), key=lambda p: (p[1].count("/"), p[1]))
 
 
 def bwrap_command(spec: Spec, command: list[str]) -> list[str]:
-    """The ``bwrap`` argument list running ``command`` under ``spec`` (see the module docstring)."""
+    """The ``bwrap`` argument list running ``command`` under ``spec`` (see the module docstring).
+
+    bwrap applies its mount operations in order, so the fresh file systems (``/proc``, ``/dev``, the private
+    ``/tmp`` and ``/dev/shm``) come first and the binds of the system, the Python environment, the course data
+    and the kernel's own folders after them: an environment or a course under ``/tmp`` stays visible.
+    """
     bwrap = shutil.which("bwrap") or "bwrap"
     args = [bwrap, "--unshare-user", "--uid", "1000", "--gid", "1000", "--disable-userns",
             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "grader", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--clearenv"]
-    for path in SYSTEM_PATHS:
-        if os.path.lexists(path):
-            args += _bind("--ro-bind", path)
-    for path in python_paths():
-        args += ["--ro-bind", path, path]
-    for path in spec.read_only:
-        if os.path.exists(path):
-            real = os.path.realpath(path)
-            args += ["--ro-bind", real, real]
-            if real != os.path.abspath(path):
-                args += ["--ro-bind", real, os.path.abspath(path)]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(spec.tmp_size), "--tmpfs", "/tmp",
-             "--size", str(spec.tmp_size), "--tmpfs", "/dev/shm",
-             "--bind", spec.home, SANDBOX_HOME,
+            "--clearenv",
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str(spec.tmp_size), "--tmpfs", "/tmp",
+            "--size", str(spec.tmp_size), "--tmpfs", "/dev/shm"]
+    system = [path for path in SYSTEM_PATHS if os.path.lexists(path)]
+    for path in system:
+        if os.path.islink(path):  # /bin -> usr/bin on merged-/usr systems
+            args += ["--symlink", os.readlink(path), path]
+    wanted = [p for p in system if not os.path.islink(p)] + python_paths()
+    wanted += [p for p in spec.read_only if os.path.exists(p)]
+    for source, dest in mounts(wanted):
+        if source != dest and any(Path(p) in Path(dest).parents for p in system):
+            continue  # an alias inside the system's folders: the host's own symbolic links are visible there
+        args += ["--ro-bind", source, dest]
+    args += ["--bind", spec.home, SANDBOX_HOME,
              "--bind", spec.runtime, SANDBOX_RUNTIME,
              "--remount-ro", "/",
              "--chdir", f"{SANDBOX_HOME}/{spec.workdir}".rstrip("/")]
@@ -208,7 +232,7 @@ def sandbox_env(spec: Spec) -> dict[str, str]:
 def probe_bwrap() -> str | None:
     """None if a bwrap sandbox starts here, else why not (one line)."""
     if not shutil.which("bwrap"):
-        return "bwrap is not installed (apt-get install bubblewrap, or scripts/install-system-deps.sh)"
+        return "bwrap is not installed"
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="dlg-probe-") as tmp:
@@ -216,20 +240,23 @@ def probe_bwrap() -> str | None:
             os.mkdir(os.path.join(tmp, sub))
         spec = Spec(mode="bwrap", home=f"{tmp}/home", workdir="", runtime=f"{tmp}/run",
                     status_file=f"{tmp}/status")
-        cmd = bwrap_command(spec, [sys.executable, "-c", "import os; open('/home/student/ok', 'w').write('1')"])
+        code = "import dlcourse.grading.sandbox, ipykernel; open('/home/student/ok', 'w').write('1')"
+        cmd = bwrap_command(spec, [sys.executable, "-c", code])  # the kernel's Python and packages, in there
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         except (OSError, subprocess.SubprocessError) as exc:
             return f"bwrap failed to start: {exc}"
         if proc.returncode != 0 or not os.path.exists(f"{tmp}/home/ok"):
-            return f"bwrap cannot create a sandbox here: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}"
+            last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+            return f"bwrap cannot start the kernel's Python in a sandbox here ({last})"
     return None
 
 
 def choose_mode(requested: str = "auto") -> tuple[str, str]:
     """Resolve ``auto|bwrap|none`` to the mode that will run and a one-line description of what it covers.
 
-    Raises RuntimeError if ``bwrap`` was requested and cannot run.
+    Grading runs without isolation only when ``none`` is asked for: ``auto`` and ``bwrap`` raise RuntimeError
+    (with the probe's reason and the fix) when no bubblewrap sandbox starts here.
     """
     if requested not in ("auto", "bwrap", "none"):
         raise ValueError(f"isolation must be auto, bwrap or none, not {requested!r}")
@@ -238,9 +265,7 @@ def choose_mode(requested: str = "auto") -> tuple[str, str]:
     problem = probe_bwrap()
     if problem is None:
         return "bwrap", DESCRIPTION["bwrap"]
-    if requested == "bwrap":
-        raise RuntimeError(problem)
-    return "none", f"{DESCRIPTION['none']} [{problem}]"
+    raise RuntimeError(f"no sandbox: {problem}. {FIX}")
 
 
 def write_kernelspec(folder: Path) -> Path:
@@ -261,7 +286,7 @@ def write_kernelspec(folder: Path) -> Path:
 # The kernel wrapper (runs outside the sandbox, as the kernel process nbgrader sees)
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     kids = []
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
@@ -278,8 +303,95 @@ def process_tree(pid: int) -> list[int]:
     while todo:
         p = todo.pop()
         seen.append(p)
-        todo += _children(p)
+        todo += children(p)
     return seen
+
+
+# --------------------------------------------------------------------------------------------------------------
+# No process a submission started outlives its grading
+#
+# The batch, each grading worker and each kernel wrapper are "child subreapers": a process orphaned below them
+# (a double-forked daemon, the kernel of a wrapper that was killed) is re-parented to them instead of to PID 1,
+# so it stays their descendant and :func:`kill_descendants` finds it. In ``none`` mode the kernel also dies with
+# its wrapper (``PR_SET_PDEATHSIG``); in ``bwrap`` mode bwrap does that (``--die-with-parent``) and its PID
+# namespace ends every process inside when the kernel ends.
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+PR_GET_CHILD_SUBREAPER = 37
+
+
+def _prctl(option: int, value: int) -> bool:
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def become_subreaper(on: bool = True) -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux); True if it worked."""
+    return _prctl(PR_SET_CHILD_SUBREAPER, int(on))
+
+
+def is_subreaper() -> bool:
+    import ctypes
+
+    try:
+        flag = ctypes.c_int(0)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0)
+        return bool(flag.value)
+    except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent() -> None:
+    """In a child (``preexec_fn``): be killed when the parent ends."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running (not a zombie, not gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def kill_descendants(pid: int | None = None, spare: set[int] | frozenset[int] = frozenset()) -> int:
+    """SIGKILL every descendant of ``pid`` (default: this process) except the subtrees rooted at ``spare``,
+    until none is left (a process may fork while we look); reap those that end up as our children. Returns how
+    many processes were killed."""
+    me = os.getpid()
+    root = me if pid is None else pid
+    killed: set[int] = set()
+    for _ in range(200):
+        victims = []
+        todo = [p for p in children(root) if p not in spare]
+        while todo:
+            p = todo.pop()
+            victims.append(p)
+            todo += [q for q in children(p) if q not in spare]
+        victims = [p for p in victims if _alive(p)]
+        if not victims:
+            break
+        for p in victims:
+            try:
+                os.kill(p, signal.SIGKILL)
+                killed.add(p)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+    for p in children(me):  # reap the zombies we own (orphans re-parented to us), never a spared process
+        if p not in spare and not _alive(p):
+            try:
+                os.waitpid(p, os.WNOHANG)
+            except ChildProcessError:
+                pass
+    return len(killed)
 
 
 def _rss(pid: int) -> int:
@@ -300,6 +412,7 @@ def _comm(pid: int) -> str:
 
 def _limits(spec: Spec):
     def apply() -> None:
+        die_with_parent()  # a killed wrapper takes its kernel along (bwrap does the same with --die-with-parent)
         if spec.memory:
             cap = 2 * spec.memory + 2**30  # address space: generous (threads reserve much more than they use)
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -336,15 +449,12 @@ def run_kernel(connection_file: str, extra: list[str]) -> int:
     spec = Spec.load(Path(os.environ["DLCOURSE_SANDBOX"]))
     command, env, cwd = _kernel_command(spec, connection_file, extra)
     parent = os.getppid()
+    become_subreaper()  # whatever the kernel daemonises stays below us, counted and killed with it
     child = subprocess.Popen(command, env=env, cwd=cwd, preexec_fn=_limits(spec), start_new_session=True)
     state = {"reason": None, "peak_rss": 0, "detail": ""}
 
     def kill_tree() -> None:
-        for pid in reversed(process_tree(child.pid)):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_descendants()
 
     def forward_interrupt(signum, frame) -> None:  # Ctrl-C from nbclient (timeout) goes to the kernel itself
         for pid in process_tree(child.pid):
@@ -362,7 +472,7 @@ def run_kernel(connection_file: str, extra: list[str]) -> int:
     signal.signal(signal.SIGTERM, terminate)
     while child.poll() is None:
         time.sleep(0.1)
-        tree = process_tree(child.pid)
+        tree = process_tree(os.getpid())[1:]
         rss = sum(_rss(p) for p in tree)
         state["peak_rss"] = max(state["peak_rss"], rss)
         if os.getppid() != parent:
@@ -377,6 +487,7 @@ def run_kernel(connection_file: str, extra: list[str]) -> int:
             state["detail"] = f"limit {spec.max_processes}"
             kill_tree()
     code = child.returncode
+    kill_tree()  # the kernel has ended: so does everything it started
     reason = state["reason"] or ("signal" if code < 0 else "exit")
     record = {"time": time.time(), "reason": reason, "returncode": code, "peak_rss": state["peak_rss"],
               "detail": state["detail"]}

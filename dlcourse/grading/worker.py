@@ -1,17 +1,22 @@
-"""Grade one student in a workspace of its own: ``python -m dlcourse.grading.worker JOB.json``.
+"""Grade students, one after another, each in a workspace of its own.
 
-:mod:`dlcourse.grading.batch` starts one such process per student, so a crash, a hang or a kernel that eats the
-machine's memory ends this process, never the batch. Steps:
+:mod:`dlcourse.grading.batch` starts ``--workers`` long-lived processes ``python -m dlcourse.grading.worker --serve
+LOG``; each imports nbgrader and compiles the feedback templates once, then grades the students the batch sends
+it. A crash, a hang or a kernel that eats the machine's memory ends that worker (the batch replaces it), never the
+batch. Per student:
 
 1. copy the assignment's source notebooks and a gradebook template into ``workspace/`` (an nbgrader course);
 2. validate and repair each submitted notebook (:mod:`dlcourse.grading.submissions`);
 3. give the kernel its own folder: the student's notebook as submitted (no hidden tests) and their files;
 4. run nbgrader's autograde with :class:`~dlcourse.grading.execute.SafeExecute` and the sandboxed kernel;
-5. read the scores back, write the student's HTML feedback (hidden tests removed) and a ``result.json``.
+5. read the scores back, render the student's HTML feedback (hidden tests removed; nbgrader's feedback template,
+   without a second nbgrader pass) and write a ``result.json`` (with the seconds of each phase);
+6. kill every process left below the worker (it is their subreaper).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -37,10 +42,16 @@ ERROR_STATUS = {
 }
 
 
-def task_status(cell: Any) -> tuple[str, str]:
-    """(status, detail) of a graded cell of an autograded notebook, from its outputs."""
+def task_status(cell: Any, exercise: str | None = None) -> tuple[str, str]:
+    """(status, detail) of a graded cell of an autograded notebook, from its outputs. A failed hidden case the
+    author described gives the student-safe sentence naming ``exercise`` and the case."""
+    from dlcourse.grading.feedback import hidden_failure
+
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
+            sentence = hidden_failure(cell, exercise)
+            if sentence:
+                return "failed", sentence
             ename = output.get("ename", "Error")
             evalue = str(output.get("evalue", "")).strip().splitlines()
             detail = f"{ename}: {evalue[0][:200]}" if evalue else ename
@@ -70,17 +81,49 @@ def autograde_config(job: dict, runtime: str) -> Any:
     return c
 
 
-def feedback_config() -> Any:
+@functools.cache
+def feedback_exporter() -> Any:
+    """nbgrader's feedback page exporter with our preprocessors, built once per worker process (its templates
+    compile once): hidden failures replaced (:class:`~dlcourse.grading.feedback.HideHiddenFailures`), then the
+    hidden tests removed from the source (nbgrader's ``ClearHiddenTests``)."""
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+    from nbgrader.preprocessors import ClearHiddenTests
     from traitlets.config import Config
 
     from dlcourse.grading.feedback import HideHiddenFailures
 
+    base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
     c = Config()
-    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenFailures, ClearHiddenTests]
+    c.HTMLExporter.template_name = "feedback"
+    c.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
+    c.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
     c.HTMLExporter.sanitize_html = True  # student outputs must not run scripts in the reader's browser
-    return c
+    exporter = HTMLExporter(config=c)
+    for pp in (CSSHTMLHeaderPreprocessor(), HideHiddenFailures(), ClearHiddenTests()):
+        exporter.register_preprocessor(pp, enabled=True)
+    return exporter
+
+
+def render_feedback(graded_nb: Path, rows: list[dict]) -> str:
+    """The student's feedback page of one autograded notebook, as nbgrader's ``generate_feedback`` makes it
+    (same template and preprocessors), with the scores of ``rows``: without a second nbgrader pass or a
+    gradebook read."""
+    nb = read_notebook(graded_nb)
+    scores = {r["task"]: r for r in rows if r["notebook"] == graded_nb.name}
+    for mc in graded_cells(nb):
+        meta = mc.cell.metadata["nbgrader"]
+        if meta.get("solution") or meta.get("task"):
+            meta["comment"] = None
+        if meta.get("grade") or meta.get("task"):
+            row = scores.get(mc.grade_id, {})
+            meta["score"], meta["points"] = row.get("points", 0.0), row.get("max_points", meta.get("points", 0.0))
+    resources = {"nbgrader": {"notebook": graded_nb.stem, "late_penalty": 0,
+                              "score": sum(r["points"] for r in scores.values()),
+                              "max_score": sum(r["max_points"] for r in scores.values())}}
+    page, _ = feedback_exporter().from_notebook_node(nb, resources=resources)
+    return page
 
 
 #: Most bytes of other files (besides the notebooks) copied from one submission.
@@ -107,7 +150,17 @@ def copy_student_files(sub: Submission, notebook: Path | None, dest: Path) -> li
 
 
 def grade(job: dict) -> dict:
+    from dlcourse.grading import execute
+
     started = time.time()
+    phases: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     for key in sandbox.PASS_ENV:  # the kernel gets the settings of this run, not those of the fork server
         os.environ.pop(key, None)
     os.environ.update(job.get("env", {}))
@@ -148,8 +201,10 @@ def grade(job: dict) -> dict:
     if extra:
         notes.append(f"{len(extra)} other submitted file(s) available to the notebook: {', '.join(extra[:5])}")
 
+    lap("setup")
     events: list[dict] = []
     error = None
+    execute.TIMINGS.clear()
     if any(c.status == "ok" for c in checked.values()):
         runtime = job.get("runtime") or tempfile.mkdtemp(prefix="dlg-")  # short: Unix socket paths are short
         try:
@@ -180,6 +235,9 @@ def grade(job: dict) -> dict:
         if events_file.exists():
             events = [json.loads(line) for line in events_file.read_text().splitlines() if line.strip()]
 
+    lap("autograde")
+    if "kernel_start" in execute.TIMINGS:
+        phases["autograde.kernel_start"] = round(execute.TIMINGS["kernel_start"], 3)
     rows = collect_rows(ws, A, student, checked, releases, error)
     for event in events:
         notes.append(f"{event['notebook']}: cell {event['cell']} ({event.get('grade_id') or 'not graded'}): "
@@ -188,21 +246,26 @@ def grade(job: dict) -> dict:
         notes.append(f"nbgrader could not grade the submission: {error}")
     restored = verify_restored(ws, A, student, checked)
     notes += restored
+    lap("collect")
     feedback = write_feedback(ws, A, student, job, rows, notes, flags, error)
+    lap("feedback")
     autograded = Path(job["autograded_dir"])
     if ws.path("autograded", A, student).is_dir():
         shutil.rmtree(autograded, ignore_errors=True)
         shutil.copytree(ws.path("autograded", A, student), autograded)
+    lap("copy")
     return {
         "student": student, "assignment": A, "key": job["key"], "rows": rows, "notes": notes, "flags": flags,
         "error": error, "feedback": feedback, "seconds": round(time.time() - started, 2),
-        "outcome": outcome_of(rows, checked, error, events),
+        "outcome": outcome_of(rows, checked, error, events), "phases": phases,
     }
 
 
 def collect_rows(ws: Workspace, A: str, student: str, checked: dict, releases: dict, error: str | None) -> list:
     """One row per graded cell: notebook, task, points, max_points, status, detail."""
     from nbgrader.api import Gradebook, MissingEntry
+
+    from dlcourse.grading.feedback import exercise_titles, hidden_failure
 
     scores: dict[tuple[str, str], float | None] = {}
     if error is None and ws.db_path.exists():
@@ -218,9 +281,11 @@ def collect_rows(ws: Workspace, A: str, student: str, checked: dict, releases: d
     for name, release in releases.items():
         result = checked[name]
         graded_nb = ws.path("autograded", A, student) / name
-        cells = {}
+        cells, titles = {}, {}
         if result.status == "ok" and graded_nb.exists() and error is None:
-            cells = {mc.grade_id: mc.cell for mc in graded_cells(read_notebook(graded_nb))}
+            nb = read_notebook(graded_nb)
+            cells = {mc.grade_id: mc.cell for mc in graded_cells(nb)}
+            titles = {mc.grade_id: exercise_titles(nb).get(mc.index) for mc in graded_cells(nb)}
         for mc in graded_cells(release):
             row = {"notebook": name, "task": mc.grade_id, "points": 0.0, "max_points": mc.points,
                    "status": "not_run", "detail": ""}
@@ -229,7 +294,9 @@ def collect_rows(ws: Workspace, A: str, student: str, checked: dict, releases: d
             elif error is not None:
                 row["status"], row["detail"] = "error", error
             elif mc.grade_id in cells:
-                row["status"], row["detail"] = task_status(cells[mc.grade_id])
+                row["status"], row["detail"] = task_status(cells[mc.grade_id], titles.get(mc.grade_id))
+                if hidden_failure(cells[mc.grade_id], titles.get(mc.grade_id)):
+                    row["hidden_case"] = True  # the detail names only the described case: the student sees it
                 score = scores.get((name, mc.grade_id))
                 row["points"] = float(score) if score is not None else 0.0
                 if score is None:
@@ -277,17 +344,21 @@ def write_feedback(ws: Workspace, A: str, student: str, job: dict, rows: list, n
     from dlcourse.grading.feedback import banner, standalone, with_banner
 
     pages = {}
-    if ws.path("autograded", A, student).is_dir() and error is None:
-        result = ws.run("generate_feedback", A, student, config=feedback_config())
-        if not result["success"]:
-            notes.append("feedback could not be generated by nbgrader; see the summary")
+    graded = ws.path("autograded", A, student)
+    if graded.is_dir() and error is None:
         for name in job["notebooks"]:
-            page = ws.path("feedback", A, student) / (Path(name).stem + ".html")
-            if page.exists():
-                pages[name] = page.read_text(encoding="utf-8")
+            if (graded / name).exists():
+                try:
+                    pages[name] = render_feedback(graded / name, rows)
+                except Exception as exc:  # noqa: BLE001 - the banner still reports the grades
+                    notes.append(f"{name}: the feedback page could not be rendered ({type(exc).__name__}: "
+                                 f"{str(exc)[:120]})")
     points = sum(r["points"] for r in rows)
     max_points = sum(r["max_points"] for r in rows)
-    lines = [f"{r['notebook']} {r['task']}: {r['points']:g}/{r['max_points']:g} ({r['status']})" for r in rows]
+    lines = [sandbox.NO_ISOLATION_NOTE] if job.get("isolation") == "none" else []
+    for r in rows:
+        line = f"{r['notebook']} {r['task']}: {r['points']:g}/{r['max_points']:g} ({r['status']})"
+        lines.append(f"{line}: {r['detail']}" if r.get("hidden_case") else line)
     lines += notes
     block = banner(student, lines, points, max_points)
     html = with_banner(next(iter(pages.values())), block) if len(pages) == 1 else standalone(student, block, pages)
@@ -299,33 +370,69 @@ def write_feedback(ws: Workspace, A: str, student: str, job: dict, rows: list, n
     return str(out)
 
 
-#: Imported once by the fork server of :mod:`dlcourse.grading.batch`, so each student's process starts warm.
+#: Imported once by each long-lived worker process before it grades its first student.
 PRELOAD = ["dlcourse.grading.worker", "dlcourse.grading.execute", "dlcourse.grading.feedback", "nbgrader.api",
            "nbgrader.converters", "nbgrader.preprocessors", "nbconvert", "nbclient", "jupyter_client"]
 
 
-def run_job(job_file: str, log_file: str) -> None:
-    """Entry point in a forked process: own session (so the batch can kill the whole group), output to a log."""
-    os.setsid()
+def _redirect_output(log_file: str) -> None:
+    """Send this process's stdout and stderr (and its kernels') to ``log_file``."""
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    main([job_file])
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    job = json.loads(Path(argv[0]).read_text())
+def run_one(job_file: str) -> None:
+    """Grade the student of ``job_file``: write its result file (a made-up one if grading raised), then kill
+    every process the grading left behind (this process is their subreaper)."""
+    job = json.loads(Path(job_file).read_text())
     try:
         result = grade(job)
     except Exception:  # noqa: BLE001 - report, never hang the batch
         result = {"student": job["student"], "assignment": job["assignment"], "key": job["key"], "rows": [],
                   "notes": [], "flags": [], "error": traceback.format_exc(limit=5), "outcome": "error"}
+    finally:
+        sandbox.kill_descendants()
     out = Path(job["result"])
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(json.dumps(result, indent=1, sort_keys=True))
     os.replace(tmp, out)
+
+
+def serve(log_file: str) -> int:
+    """A long-lived worker (``python -m dlcourse.grading.worker --serve LOG``): nbgrader and nbconvert are imported
+    once, then it grades one student per line ``JOB_FILE`` read from stdin, answering ``done JOB_FILE`` on
+    stdout when the result file is written. The batch kills and replaces a worker that takes too long."""
+    import importlib
+
+    reply = os.fdopen(os.dup(1), "w", buffering=1)  # the protocol's channel; fd 1 goes to the log from now on
+    _redirect_output(log_file)
+    sandbox.become_subreaper()
+    for name in PRELOAD:
+        importlib.import_module(name)
+    import nbformat
+
+    warm = {"nbgrader": {"notebook": "warm-up", "late_penalty": 0, "score": 0, "max_score": 0}}
+    feedback_exporter().from_notebook_node(nbformat.v4.new_notebook(), resources=warm)  # compiles the templates
+    reply.write("ready\n")
+    for line in sys.stdin:
+        job_file = line.strip()
+        if not job_file:
+            continue
+        _redirect_output(str(Path(job_file).with_suffix("").with_suffix(".log")))
+        run_one(job_file)
+        _redirect_output(log_file)
+        reply.write(f"done {job_file}\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--serve"]:
+        return serve(argv[1])
+    sandbox.become_subreaper()
+    run_one(argv[0])
     return 0
 
 
