@@ -265,7 +265,7 @@ def test_check_array_nan_without_expected_values():
     [
         # Changed from the old ratio-only guesses (issue 8): without evidence only the fact is stated.
         (lambda x: 2 * x, ["Observed: your result is 2 times the expected one.", f"Next step: {NEXT_VALUE}"]),
-        (lambda x: x / 50, ["Observed: your result is 1/50 times the expected one.", f"Next step: {NEXT_VALUE}"]),
+        (lambda x: x / 50, ["Observed: your result is 1/50 of the expected one.", f"Next step: {NEXT_VALUE}"]),
         (lambda x: -x, ["Observed: your result has the opposite sign of the expected one.", f"Next step: {NEXT_VALUE}"]),
         (lambda x: 3.3 * x, ["Observed: your result is 3.3 times the expected one.", f"Next step: {NEXT_VALUE}"]),
         (lambda x: x + 0.25, ["Observed: every value is off by the same amount (found - expected = 0.25).",

@@ -204,6 +204,11 @@ def _compare(found: Any, expected: Any, rtol: float, atol: float, where: str = "
         for i, (f_item, e_item) in enumerate(zip(found, expected)):
             mismatch = _compare(f_item, e_item, rtol, atol, f"{where}[{i}]", ev)
             if mismatch:
+                if len(found) >= 2 and all(  # the whole sequence is stronger evidence than one item
+                    _compare(f, e, rtol, atol) is None for f, e in zip(reversed(found), expected)
+                ):
+                    mismatch.hints = [cause("reversed_items")]
+                    mismatch.details = [d for d in mismatch.details if not d.startswith("Observed:")]
                 return mismatch
         return None
     try:

@@ -9,6 +9,7 @@ and a neutral next step. The evidence each cause needs (found f, expected e, com
 - ``missing_sqrt``: f == e**2 for every value, some e positive and not 1; ``extra_sqrt``: f**2 == e likewise.
 - ``sum_not_mean`` / ``mean_not_sum``: f == k * e (or e / k) with k one of this case's sample counts n (``n=`` given
   to the check, or the lengths and sizes of the arrays check_function passed to the function).
+- ``sum_not_mean_root``: f == sqrt(k) * e, k one of this case's n (a sum under a square root).
 - ``ddof``: f == r * e with r**2 == k / (k - 1) or (k - 1) / k (a standard deviation), or r itself (a variance), for
   k one of this case's n; when the check knows no n, only the standard-deviation ratio, for 3 <= k <= 1000 and
   matched to 1e-9 (such a ratio hardly arises any other way).
@@ -17,6 +18,7 @@ and a neutral next step. The evidence each cause needs (found f, expected e, com
 - ``kernel_flip``: f == -e in a convolution exercise (``kind="convolution"``, or a name with conv, sobel, correlat).
 - ``transposed_values``: square arrays with f == e.T.
 - ``off_by_one``: whole numbers with f - e == +-1 everywhere.
+- ``reversed_items``: a tuple or list of two or more items equal to the expected one reversed (compare.py).
 - shapes: ``keepdims`` (a missing axis of length 1), ``extra_axis``, ``transposed_shape``, ``broadcast`` ((n, n) for
   (n,) or (n, 1)), ``reshape`` (same size), ``off_by_one_length`` (every differing axis differs by one).
 - check_function also calls the function with other inputs (functions.py): ``globals`` (replacing a parameter by
@@ -45,6 +47,7 @@ from .describe import _is_number, _shape_str, _to_numpy
 from .hints import (
     CAUSES,
     OBSERVED_FACTOR,
+    OBSERVED_FRACTION,
     OBSERVED_OFFSET,
     OBSERVED_SIGN,
     Hint,
@@ -127,18 +130,20 @@ def _ratio_causes(r: float, ev: Evidence, size: int) -> tuple[list[Hint], list[s
             return [cause("sum_not_mean", k=k)], []
         if _near(r, 1 / k, 1e-7):
             return [cause("mean_not_sum", k=k)], []
+    causes = [cause("sum_not_mean_root", k=k) for k in ev.n if _near(r, math.sqrt(k), 1e-7)]
     if r > 0:
-        hint = _ddof(r, ev)
-        if hint:
-            return [hint], []
+        causes += [hint for hint in [_ddof(r, ev)] if hint]  # with n = 2, both fit sqrt(2): both are named
+    if causes:
+        return causes, []
     if ev.kind == "gradient" and _near(r, 2.0, 1e-7):
         return [cause("gradient_twice")], []
     if ev.kind == "gradient" and _near(r, 0.5, 1e-7):
         return [cause("gradient_half")], []
     round_ratio = any(_near(abs(x), round(abs(x)), 1e-9) and round(abs(x)) >= 2 for x in (r, 1 / r))
     if size >= 2 or round_ratio:
-        shown = _round_text(r) if not (r < 1 and round_ratio) else f"1/{round(1 / r)}"
-        return [], [OBSERVED_FACTOR.format(r=shown)]
+        if r < 1 and round_ratio:
+            return [], [OBSERVED_FRACTION.format(k=round(1 / r))]
+        return [], [OBSERVED_FACTOR.format(r=_round_text(r))]
     return [], []
 
 

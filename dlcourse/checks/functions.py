@@ -110,10 +110,11 @@ def _data_globals(func: Callable) -> dict[str, Any]:
 
 def _differs(a: Any, b: Any) -> bool:
     """Whether two inputs of the same kind differ (so the same result for both is evidence of ignoring one)."""
+    if _is_data(a) and _is_data(b) and not hasattr(a, "to_numpy") and not hasattr(b, "to_numpy"):
+        a, b = np.asarray(a), np.asarray(b)  # a list of numbers and an array are the same kind of input
+        return a.ndim == b.ndim and not (a.shape == b.shape and np.array_equal(a, b, equal_nan=True))
     if type(a) is not type(b):
         return False
-    if isinstance(a, np.ndarray):
-        return a.ndim == b.ndim and not (a.shape == b.shape and np.array_equal(a, b, equal_nan=True))
     try:
         return not bool(a.equals(b)) if hasattr(a, "equals") else bool(a != b)
     except Exception:

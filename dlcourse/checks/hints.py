@@ -42,6 +42,11 @@ HINT_MEAN_NOT_SUM = (
     "your result is 1/{k} of the expected one, and this case has n = {k} values: did you divide by n where a sum "
     "was needed, or divide by n twice?"
 )
+HINT_SUM_NOT_MEAN_ROOT = (
+    "your result is sqrt(n) = sqrt({k}) times the expected one, and this case has n = {k} values: did you take a "
+    "sum where a mean was needed under the square root?"
+)
+HINT_REVERSED_ITEMS = "your values are the expected ones in reverse order: return them in the order the exercise gives."
 HINT_DDOF = (
     "your result is {ratio} times the expected one, the factor between dividing by n = {k} and by n - 1 = {k1} "
     "in a {what}: check which one the exercise asks for (np.std and np.var divide by n; ddof=1 divides by n - 1)."
@@ -187,6 +192,7 @@ HINT_RETURN_MODEL = "return the trained model from your function (`return model`
 
 # Facts, not causes: shown as "Observed: ..." when no cause fits.
 OBSERVED_FACTOR = "your result is {r} times the expected one."
+OBSERVED_FRACTION = "your result is 1/{k} of the expected one."
 OBSERVED_SIGN = "your result has the opposite sign of the expected one."
 OBSERVED_OFFSET = "every value is off by the same amount (found - expected = {d})."
 OBSERVED_INT_DTYPE = "your result has an integer dtype ({dtype}) where floats are expected."
@@ -234,6 +240,8 @@ CAUSES: dict[str, str] = {
     "extra_sqrt": HINT_EXTRA_SQRT,
     "sum_not_mean": HINT_SUM_NOT_MEAN,
     "mean_not_sum": HINT_MEAN_NOT_SUM,
+    "sum_not_mean_root": HINT_SUM_NOT_MEAN_ROOT,
+    "reversed_items": HINT_REVERSED_ITEMS,
     "ddof": HINT_DDOF,
     "gradient_sign": HINT_SIGN,
     "gradient_twice": HINT_GRADIENT_TWICE,

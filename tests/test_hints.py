@@ -1,0 +1,473 @@
+"""The mistake table: realistic wrong answers to the notebooks' exercises, and the cause each message may name.
+
+Each row is a wrong implementation of a real exercise function (see the topic's ``solutions/`` notebook), run
+through that exercise's own check call and cases, and the cause its hint must name: a text the ``Hint:`` line must
+contain, or None when the evidence fits no cause (then the message has no ``Hint:`` line, shows expected/found and
+a neutral ``Next step:``, and contains no text from the cause table ``dlcourse.checks.hints.CAUSES``). A row may
+also list texts that must not appear (the wrong causes the old ratio-only guesses named, issue 8).
+
+Wrong implementations that read a notebook variable are defined by :func:`notebook`, in a namespace that plays the
+notebook's globals, because that is where the check looks for the variable the function reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from scipy.signal import correlate2d
+
+from dlcourse.checks import CheckFailed, check_array, check_function, check_model, check_value
+from dlcourse.checks.hints import CAUSES
+
+# The wrong implementations overflow or take log(0) on purpose: NumPy's warnings about it are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def notebook(source: str, **variables) -> dict:
+    """Run ``source`` in a fresh namespace holding NumPy and ``variables``: the notebook's globals."""
+    namespace = {"np": np, **variables}
+    exec(compile(source, "<notebook cell>", "exec"), namespace)
+    return namespace
+
+
+@dataclass
+class Row:
+    id: str
+    check: Callable[[], None]  # the exercise's check call, run on the wrong implementation
+    cause: str | None  # a text the Hint line must contain, or None: no cause may be named
+    absent: tuple[str, ...] = ()  # texts the message must not contain (wrong causes)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Cases copied from the notebooks' check cells
+# --------------------------------------------------------------------------------------------------------------
+X_SMALL = np.array([[1.0, 10.0, 0.0], [2.0, 20.0, 5.0], [3.0, 30.0, 10.0], [6.0, 60.0, -15.0]])  # CoML 01 Ex 1.4
+X_HAND, Y_HAND = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])  # GBL 01 Ex 1.1
+W1, B1 = np.array([[1.0, -1.0], [2.0, 1.0]]), np.array([0.0, 1.0])  # ANN 01 Ex 1.5 (the tiny network)
+W2, B2 = np.array([[1.0], [-2.0]]), np.array([0.5])
+X_TINY = np.array([[1.0, 1.0], [1.0, -1.0]])
+IMAGE = np.arange(36.0).reshape(6, 6) % 7  # CNN 01 Ex 1.2
+SOBEL_LIKE = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+
+
+def relu(z):
+    return np.maximum(0.0, z)
+
+
+def tiny_forward_reference(X, W1, b1, W2, b2):
+    return relu(X @ W1 + b1) @ W2 + b2
+
+
+def mean_and_std_cases():  # CoML 01 Ex 1.1 (visible)
+    return [(([1, 2, 3, 4],), (2.5, 1.118033988749895)), (([5.0],), (5.0, 0.0)), (([-1, 1],), (0.0, 1.0))]
+
+
+def check_mean_and_std(func):
+    check_function(func, mean_and_std_cases(), name="mean_and_std")
+
+
+def check_standardized_column_stats(standardize_columns):  # CoML 01 Ex 1.4 (visible), through a wrapper
+    def standardized_column_stats(X):
+        Z = standardize_columns(X)
+        return Z.shape, Z.mean(axis=0), Z.std(axis=0)
+
+    check_function(standardized_column_stats,
+                   [{"args": (X_SMALL,), "expected": ((4, 3), np.zeros(3), np.ones(3)),
+                     "hint": "standardise each column: mean and std with axis=0"}],
+                   atol=1e-12, name="standardize_columns(X_small): shape, column means, column standard deviations")
+
+
+def check_standardize_hidden(standardize_columns):  # CoML 01 Ex 1.4 (hidden: a (20, 4) array)
+    X = np.random.default_rng(1404).normal(loc=[5.0, -3.0, 100.0, 0.0], scale=[1.0, 0.1, 50.0, 3.0], size=(20, 4))
+    check_function(standardize_columns, [((X,), (X - X.mean(0)) / X.std(0))], name="standardize_columns")
+
+
+def check_squared_error(func):  # CoML 03 Ex 3.1
+    check_function(func, [(([1, 2, 3], [1, 2, 5]), 4 / 3), (([0.0, 0.0], [1.0, -1.0]), 1.0)], name="squared_error")
+    check_function(func, [((np.array([1.0, 2.0, 3.0]), np.array([[1.5], [2.0], [2.0]])), 1.25 / 3)],
+                   name="squared_error")
+
+
+def check_absolute_error(func):  # CoML 03 Ex 3.1
+    check_function(func, [(([1, 2, 3], [1, 2, 5]), 2 / 3), (([0.0, 0.0], [1.0, -1.0]), 1.0)], name="absolute_error")
+
+
+def check_zero_one_loss(func):  # CoML 03 Ex 3.2
+    check_function(func, [(([0, 1, 1, 0], [0, 1, 0, 0]), 0.25), ((["cat", "dog"], ["cat", "dog"]), 0.0)],
+                   name="zero_one_loss")
+
+
+def check_logistic_loss(func):  # CoML 03 Ex 3.2
+    check_function(func, [(([1, 0], [0.9, 0.2]), -(np.log(0.9) + np.log(0.8)) / 2), (([1], [0.5]), np.log(2)),
+                          (([1], [0.0]), -np.log(1e-12))], name="logistic_loss")
+
+
+def check_pairwise_distances(func):  # CoML 01 Ex 1.6
+    A, B = np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([[0.0, 0.0], [0.0, 4.0], [3.0, 0.0]])
+    check_array("pairwise_distances(A_points, B_points)", func(A, B), np.array([[0.0, 4.0, 3.0], [5.0, 3.0, 4.0]]),
+                shape=(2, 3))
+
+
+def check_make_design_matrix(func):  # CoML 01 Ex 1.2
+    check_function(func, [((np.array([1.0, 2.0, 3.0]),), np.array([[1.0, 1.0], [1.0, 2.0], [1.0, 3.0]]))],
+                   name="make_design_matrix")
+
+
+def check_split_features_labels(func):  # CoML 01 Ex 1.3
+    data = np.array([[1.0, 2.0, 10.0], [3.0, 4.0, 20.0], [5.0, 6.0, 30.0], [7.0, 8.0, 40.0]])
+    check_function(func, [((data,), (data[:, :2], data[:, 2]))], name="split_features_labels")
+
+
+def check_sigmoid(func):  # ANN 01 Ex 1.1
+    check_function(func, [((0.0,), 0.5),
+                          ((np.array([-1.0, 0.0, 1.0]),), np.array([0.2689414213699951, 0.5, 0.7310585786300049]))],
+                   name="sigmoid")
+
+
+def check_neuron(func):  # ANN 01 Ex 1.1
+    check_function(func, [((np.array([[1.0, 2.0, -1.0], [0.0, 1.0, 3.0]]), np.array([0.5, -0.25, 1.0]), 0.1),
+                           np.array([0.289050497374996, 0.9453186827840592]))], name="neuron")
+
+
+def check_softmax(func):  # ANN 01 Ex 1.3
+    check_function(func, [((np.array([0.0, 0.0]),), np.array([0.5, 0.5])),
+                          ((np.array([1000.0, 1001.0]),), np.array([0.2689414213699951, 0.7310585786300049])),
+                          ((np.array([[0.0, np.log(3.0)], [2.0, 2.0]]),), np.array([[0.25, 0.75], [0.5, 0.5]]))],
+                   name="softmax")
+
+
+def check_tiny_forward(func):  # ANN 01 Ex 1.5: the visible case and the hidden one with 3 hidden units
+    W1_h, b1_h = np.array([[0.0, 0.3, -0.27], [-0.89, -0.45, -0.99]]), np.array([0.06, 1.34, -0.49])
+    W2_h, b2_h = np.array([[-0.62], [0.49], [0.36]]), np.array([-0.3])
+    X_h = np.array([[0.5, -2.0], [3.0, 1.0], [-1.0, -1.0]])
+    check_function(func, [((X_TINY, W1, B1, W2, B2), tiny_forward_reference(X_TINY, W1, B1, W2, B2)),
+                          ((X_h, W1_h, b1_h, W2_h, b2_h), tiny_forward_reference(X_h, W1_h, b1_h, W2_h, b2_h))],
+                   name="tiny_forward")
+
+
+def check_rmse(func):  # ANN 03 Ex 3.2 (visible, then hidden cases)
+    check_function(func, [((np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), 0.0),
+                          ((np.array([0.0, 0.0]), np.array([3.0, -3.0])), 3.0)], name="rmse")
+    check_function(func, [((np.array([1.0, 2.0, 4.0, 0.0]), np.array([[2.0], [2.0], [2.0], [1.0]])), float(np.sqrt(1.5))),
+                          ((np.array([0.5]), np.array([[0.0]])), 0.5)], name="rmse")
+
+
+def gbl_mse_gradient_cases():  # GBL 01 Ex 1.1 (the hand-worked cases)
+    return [((X_HAND, Y_HAND, 0.0, 0.0), (-56 / 3, -8.0)), ((X_HAND, Y_HAND, 2.0, 0.0), (0.0, 0.0))]
+
+
+def check_gradient_step_hidden(func):  # GBL 01 Ex 1.2 (hidden: random data, other sizes)
+    rng = np.random.default_rng(7_331)
+    cases = []
+    for _ in range(3):
+        size = int(rng.integers(1, 200))
+        x, y = rng.normal(1.0, 3.0, size=size), rng.normal(-2.0, 5.0, size=size)
+        w, b, lr = float(rng.normal()), float(rng.normal()), float(rng.uniform(0.0, 0.5))
+        r = w * x + b - y
+        cases.append(((x, y, w, b, lr), (w - lr * 2 * np.mean(r * x), b - lr * 2 * np.mean(r))))
+    check_function(func, cases, rtol=1e-7, atol=1e-9, name="gradient_step")
+
+
+def mse_loss(x, y, w, b):
+    return np.mean((w * x + b - y) ** 2)
+
+
+def check_bce(func):  # GBL 03 Ex 3.1
+    check_function(func, [
+        ((np.array([1.0, 0.0]), np.array([0.9, 0.2])), -(np.log(0.9) + np.log(0.8)) / 2),
+        ((np.array([1.0]), np.array([0.5])), np.log(2)),
+        ((np.array([1.0, 0.0]), np.array([0.0, 1.0])), -np.log(1e-7)),
+        ((np.array([1.0, 0.0]), np.array([1.0, 0.0])), -np.log(1 - 1e-7)),
+    ], rtol=1e-6, atol=1e-12, name="binary_cross_entropy")
+
+
+def check_numerical_gradient(func):  # GBL 03 Ex 3.2: the central difference is exact for a quadratic
+    check_function(func, [{"args": (lambda v: np.sum(v**2), np.array([1.0, 2.0])), "kwargs": {"eps": 1e-3},
+                           "expected": np.array([2.0, 4.0])}], rtol=1e-9, name="numerical_gradient")
+
+
+def check_conv_step(func):  # CNN 01 Ex 1.1
+    check_function(func, [((np.ones((3, 3)), np.ones((3, 3))), 9.0), ((np.arange(9.0).reshape(3, 3), np.eye(3)), 12.0),
+                          ((np.arange(9.0).reshape(3, 3), -np.eye(3), 2.0), -10.0)], name="conv_step")
+
+
+def check_conv_output_size(func):  # CNN 01 Ex 1.4
+    check_function(func, [((28, 3), 26), ((28, 3, 1), 28), ((28, 3, 0, 2), 13), ((7, 3, 1, 2), 4)],
+                   name="conv_output_size")
+
+
+def conv2d_source(flip: bool) -> str:
+    kernel = "kernel[::-1, ::-1]" if flip else "kernel"
+    return f"""
+def conv2d(image, kernel, stride=1, padding=0):
+    image = np.pad(np.asarray(image, dtype=float), padding)
+    k = {kernel}
+    kh, kw = k.shape
+    out = np.zeros(((image.shape[0] - kh) // stride + 1, (image.shape[1] - kw) // stride + 1))
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[r, c] = np.sum(image[r * stride:r * stride + kh, c * stride:c * stride + kw] * k)
+    return out
+"""
+
+
+FLIPPED_CONV2D = notebook(conv2d_source(flip=True))["conv2d"]
+
+
+def check_best_epoch(func):  # CNN 03 Ex 3.2
+    h = {"loss": [0.7, 0.6, 0.4, 0.2], "val_loss": [0.69, 0.62, 0.58, 0.75],
+         "accuracy": [0.5, 0.68, 0.8, 0.93], "val_accuracy": [0.52, 0.66, 0.7, 0.69]}
+    check_function(func, [((h,), 3)], name="best_epoch")
+
+
+def check_most_confused(func):  # CNN 02 Ex 2.3
+    check_function(func, [((np.array([[50, 3, 1], [7, 40, 0], [2, 2, 45]]),), (1, 0)),
+                          ((np.array([[9, 0], [1, 9]]),), (1, 0))], name="most_confused")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Keras models (ANN 02, CNN 02): one import, tiny builds
+# --------------------------------------------------------------------------------------------------------------
+def keras_rows() -> list[Row]:
+    def sequential(activation="softmax", loss=None):
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(32, activation="relu"),
+                                  keras.layers.Dense(10, activation=activation)])
+        if loss:
+            model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+        return model
+
+    spec = [("Dense", {"units": 32, "activation": "relu"}), ("Dense", {"units": 10, "activation": "softmax"})]
+
+    def no_flatten():
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(28, 28, 1))
+        x = layers.Conv2D(32, 3, activation="relu", name="conv1")(inputs)
+        x = layers.MaxPooling2D(2, name="pool1")(x)
+        outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+        return keras.Model(inputs, outputs)
+
+    return [
+        Row("ANN2.1 sigmoid output for 10 classes (wrong activation)",
+            lambda: check_model(sequential("sigmoid"), layers=spec, input_shape=(784,), output_shape=(10,)),
+            "use activation='softmax' in the last layer"),
+        Row("ANN2.1 no output activation (logits)",
+            lambda: check_model(sequential(None), layers=spec), "outputs raw scores (logits)"),
+        Row("ANN2.4 categorical loss for integer labels (wrong loss)",
+            lambda: check_model(sequential(loss="categorical_crossentropy"), output_shape=(10,),
+                                loss="sparse_categorical_crossentropy"),
+            "use loss='sparse_categorical_crossentropy'"),
+        Row("ANN2.4 mse for classification (wrong loss)",
+            lambda: check_model(sequential(loss="mse"), loss="sparse_categorical_crossentropy"),
+            "this is a classification problem"),
+        Row("CNN2.1 no Flatten before Dense",
+            lambda: check_model(no_flatten(), layers=["Conv2D", "MaxPooling2D", "Flatten", "Dense"]),
+            "add layers.Flatten()"),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------------------------
+def mean_and_std_ddof(values):
+    n = len(values)
+    mean = sum(values) / n
+    return mean, (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5
+
+
+def mean_and_std_int_division(values):
+    n = len(values)
+    mean = sum(values) // n
+    return mean, (sum((v - sum(values) / n) ** 2 for v in values) / n) ** 0.5
+
+
+def mean_and_std_no_return(values):
+    n = len(values)
+    mean = sum(values) / n
+    (mean, (sum((v - mean) ** 2 for v in values) / n) ** 0.5)  # noqa: B018 - the missing `return`
+
+
+ROWS = [
+    # ---- the four wrong hints observed in issue 8 ----
+    Row("ANN3.2 rmse without the square root", lambda: check_rmse(lambda y_true, y_pred: float(
+        np.mean((np.ravel(y_true) - np.ravel(y_pred)) ** 2))), "forget the square root",
+        absent=("divide by n", "n = 3")),
+    Row("GBL3.1 binary cross-entropy summed over 2 samples", lambda: check_bce(lambda y_true, y_prob, eps=1e-7: -np.sum(
+        y_true * np.log(np.clip(y_prob, eps, 1 - eps)) + (1 - y_true) * np.log(1 - np.clip(y_prob, eps, 1 - eps)))),
+        "this case has n = 2 values: did you take a sum where a mean was needed", absent=("1/2", "(y_pred - y)**2")),
+    Row("CNN1.2 flipped kernel, checked with check_array (a Sobel-like kernel)",
+        lambda: check_array("conv2d(image, kernel)", FLIPPED_CONV2D(IMAGE, SOBEL_LIKE),
+                            correlate2d(IMAGE, SOBEL_LIKE, mode="valid")),
+        "flipping the kernel", absent=("gradient",)),
+    Row("CNN1.2 flipped kernel, checked with check_function (called again with the kernel rotated)",
+        lambda: check_function(FLIPPED_CONV2D, [((IMAGE, SOBEL_LIKE), correlate2d(IMAGE, SOBEL_LIKE, mode="valid"))]),
+        "with `kernel` rotated by 180 degrees", absent=("gradient",)),
+    Row("CNN1.2 flipped random kernel in a hidden case: no pattern in the values",
+        lambda: check_array("conv2d on a (9, 7) image, (2, 3) kernel", FLIPPED_CONV2D(
+            np.random.default_rng(7).normal(size=(9, 7)), np.arange(6.0).reshape(2, 3)),
+            correlate2d(np.random.default_rng(7).normal(size=(9, 7)), np.arange(6.0).reshape(2, 3), mode="valid")),
+        None, absent=("gradient",)),
+    Row("CoML1.4 ddof=1 with the correct axis", lambda: check_standardized_column_stats(
+        lambda X: (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)), "dividing by n = 4 and by n - 1 = 3",
+        absent=("each row", "axis=0")),
+    Row("CoML1.4 ddof=1 on the hidden (20, 4) case", lambda: check_standardize_hidden(
+        lambda X: (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)), "n = 20 and by n - 1 = 19"),
+    # ---- sum vs mean, square roots, ddof ----
+    Row("CoML1.1 sample standard deviation (n - 1)", lambda: check_mean_and_std(mean_and_std_ddof),
+        "dividing by n = 4 and by n - 1 = 3"),
+    Row("CoML3.1 squared_error as a sum", lambda: check_squared_error(
+        lambda y, y_pred: float(np.sum((np.ravel(y) - np.ravel(y_pred)) ** 2))), "this case has n = 3 values"),
+    Row("CoML3.2 zero_one_loss counts instead of a fraction", lambda: check_zero_one_loss(
+        lambda y, y_pred: float(np.sum(np.ravel(y) != np.ravel(y_pred)))), "this case has n = 4 values"),
+    Row("CNN1.1 conv_step takes the mean", lambda: check_conv_step(
+        lambda patch, kernel, bias=0.0: float(np.mean(patch * kernel) + bias)), "divide by n where a sum was needed"),
+    Row("ANN3.2 rmse with a sum under the root", lambda: check_rmse(lambda y_true, y_pred: float(
+        np.sqrt(np.sum((np.ravel(y_true) - np.ravel(y_pred)) ** 2)))), "sum where a mean was needed under the square"),
+    Row("CoML1.6 squared distances (no square root)", lambda: check_pairwise_distances(
+        lambda A, B: ((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=-1)), "forget the square root"),
+    # ---- integer division ----
+    Row("CoML1.1 mean with // in plain Python", lambda: check_mean_and_std(mean_and_std_int_division),
+        "integer division"),
+    Row("CoML3.2 zero_one_loss with //", lambda: check_zero_one_loss(
+        lambda y, y_pred: np.sum(np.ravel(y) != np.ravel(y_pred)) // len(np.ravel(y))), "integer division"),
+    Row("CNN1.4 conv_output_size with / (a float where an int is expected)", lambda: check_conv_output_size(
+        lambda n, kernel_size, padding=0, stride=1: (n + 2 * padding - kernel_size) / stride + 1), None),
+    # ---- shapes: keepdims, transposes, extra axes, broadcasts ----
+    Row("ANN1.5 tiny_forward squeezed to (m,) (keepdims)", lambda: check_tiny_forward(
+        lambda X, W1, b1, W2, b2: (relu(X @ W1 + b1) @ W2 + b2).ravel()), "keepdims=True"),
+    Row("CoML1.2 design matrix built as rows (transposed)", lambda: check_make_design_matrix(
+        lambda x: np.vstack([np.ones(len(x)), x])), "looks transposed"),
+    Row("CoML1.6 distances from B to A (transposed)", lambda: check_pairwise_distances(
+        lambda A, B: np.linalg.norm(B[:, None, :] - A[None, :, :], axis=-1)), "looks transposed"),
+    Row("CoML1.3 labels kept as a column (n, 1)", lambda: check_split_features_labels(
+        lambda data: (data[:, :-1].copy(), data[:, -1:].copy())), "extra axis of length 1"),
+    Row("ANN1.3 softmax without keepdims on a square batch: silently wrong values", lambda: check_softmax(
+        lambda z: np.exp(np.asarray(z, float) - np.max(z, axis=-1)) / np.exp(
+            np.asarray(z, float) - np.max(z, axis=-1)).sum(axis=-1)), None),
+    Row("ANN3.2 rmse without ravel: an (m, m) broadcast inside the mean", lambda: check_rmse(
+        lambda y_true, y_pred: float(np.sqrt(np.mean((y_true - y_pred) ** 2)))), None),
+    Row("CoML3.1 squared_error without ravel", lambda: check_squared_error(
+        lambda y, y_pred: float(np.mean((np.asarray(y, float) - np.asarray(y_pred, float)) ** 2))), None),
+    # ---- signs and factors in gradient exercises ----
+    Row("GBL1.1 mse_gradient with y - y_pred", lambda: check_function(
+        lambda x, y, w, b: (2 * np.mean((y - (w * x + b)) * x), 2 * np.mean(y - (w * x + b))),
+        gbl_mse_gradient_cases(), name="mse_gradient"), "opposite sign, in a gradient exercise"),
+    Row("GBL1.1 mse_gradient without the factor 2", lambda: check_function(
+        lambda x, y, w, b: (np.mean((w * x + b - y) * x), np.mean(w * x + b - y)),
+        gbl_mse_gradient_cases(), name="mse_gradient"), "forget the 2 that differentiating a square"),
+    Row("GBL1.1 mse_gradient with a sum", lambda: check_function(
+        lambda x, y, w, b: (2 * np.sum((w * x + b - y) * x), 2 * np.sum(w * x + b - y)),
+        gbl_mse_gradient_cases(), name="mse_gradient"), "this case has n = 3 values"),
+    Row("GBL1.2 gradient_step climbs (w + lr * grad)", lambda: check_function(
+        lambda x, y, w, b, learning_rate: (w + learning_rate * 2 * np.mean((w * x + b - y) * x),
+                                           b + learning_rate * 2 * np.mean(w * x + b - y)),
+        [((X_HAND, Y_HAND, 0.0, 0.0, 0.1), (56 / 30, 0.8)), ((X_HAND, Y_HAND, 0.3, -0.2, 0.0), (0.3, -0.2))],
+        name="gradient_step"), "a gradient-descent step subtracts the gradient"),
+    Row("GBL3.2 one-sided difference: off by the same amount, no cause", lambda: check_numerical_gradient(
+        lambda f, x, eps=1e-6: np.array([(f(x + eps * e) - f(x)) / eps for e in np.eye(len(x))])), None),
+    Row("CoML1.6 sign of a distance flipped outside a gradient exercise", lambda: check_array(
+        "pairwise_distances(A_points, B_points)", -np.array([[0.0, 4.0, 3.0], [5.0, 3.0, 4.0]]),
+        np.array([[0.0, 4.0, 3.0], [5.0, 3.0, 4.0]])), None, absent=("gradient",)),
+    # ---- off-by-one ----
+    Row("CNN3.2 best_epoch 0-based", lambda: check_best_epoch(lambda history: int(np.argmin(history["val_loss"]))),
+        "off-by-one"),
+    Row("CNN1.4 conv_output_size without + 1", lambda: check_conv_output_size(
+        lambda n, kernel_size, padding=0, stride=1: (n + 2 * padding - kernel_size) // stride), "off-by-one"),
+    Row("GBL1.3 losses without the starting loss", lambda: check_function(
+        notebook("""
+def gradient_descent(x, y, learning_rate, n_steps, w0=0.0, b0=0.0):
+    w, b, losses = w0, b0, []
+    for _ in range(n_steps):
+        r = w * x + b - y
+        w, b = w - learning_rate * 2 * np.mean(r * x), b - learning_rate * 2 * np.mean(r)
+        losses.append(mse_loss(x, y, w, b))
+    return w, b, np.array(losses)
+""", mse_loss=mse_loss)["gradient_descent"],
+        [((X_HAND, Y_HAND, 0.1, 0, 0.5, -0.5), (0.5, -0.5, np.array([mse_loss(X_HAND, Y_HAND, 0.5, -0.5)])))]),
+        "one too few"),
+    Row("CNN2.3 most_confused returns (predicted, true)", lambda: check_most_confused(
+        lambda cm: tuple(int(i) for i in np.unravel_index(np.argmax(np.array(cm) - 10**9 * np.eye(len(cm))),
+                                                          np.shape(cm)))[::-1]), "reverse order",
+        absent=("off-by-one",)),
+    # ---- returning None, NaN and inf ----
+    Row("CoML1.1 no return", lambda: check_mean_and_std(mean_and_std_no_return), "did you forget `return`"),
+    Row("ANN1.3 softmax without subtracting the maximum (overflow)", lambda: check_softmax(
+        lambda z: np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)), "contains NaN"),
+    Row("GBL3.1 binary cross-entropy without clipping", lambda: check_bce(
+        lambda y_true, y_prob, eps=1e-7: -np.mean(y_true * np.log(y_prob) + (1 - y_true) * np.log(1 - y_prob))),
+        "contains inf"),
+    # ---- wrong activation or loss in NumPy: no pattern, no cause ----
+    Row("ANN1.1 neuron with tanh (wrong activation)", lambda: check_neuron(
+        lambda X, w, b: np.tanh(X @ w + b)), None),
+    Row("ANN1.1 sigmoid with exp(z) (wrong sign inside)", lambda: check_sigmoid(
+        lambda z: 1.0 / (1.0 + np.exp(np.asarray(z, dtype=float)))), None),
+    Row("CoML3.1 absolute_error computes the squared error (wrong loss)", lambda: check_absolute_error(
+        lambda y, y_pred: float(np.mean((np.ravel(y) - np.ravel(y_pred)) ** 2))), None),
+    Row("CoML3.2 logistic loss with log10 (wrong loss)", lambda: check_logistic_loss(
+        lambda y, p, eps=1e-12: float(np.mean(-(np.ravel(y) * np.log10(np.clip(np.ravel(p), eps, 1 - eps)) + (
+            1 - np.ravel(y)) * np.log10(1 - np.clip(np.ravel(p), eps, 1 - eps)))))), None),
+    Row("CNN1.1 conv_step forgets the bias", lambda: check_conv_step(
+        lambda patch, kernel, bias=0.0: float(np.sum(patch * kernel))), None),
+    Row("CNN1.5 dense_params forgets the biases", lambda: check_value(
+        "dense_params(784, 512)", 784 * 512, 401_920), None),
+    # ---- notebook variables (globals) instead of the function's parameters ----
+    Row("CoML1.4 standardize_columns reads X_small", lambda: check_standardize_hidden(notebook(
+        "def standardize_columns(X):\n    return (X_small - X_small.mean(axis=0)) / X_small.std(axis=0)\n",
+        X_small=X_SMALL)["standardize_columns"]), "reads `X_small` instead of its parameter `X`",
+        absent=("transposed", "reshape", "keepdims")),
+    Row("ANN1.5 tiny_forward reads X_tiny", lambda: check_tiny_forward(notebook(
+        "def tiny_forward(X, W1, b1, W2, b2):\n    return relu(X_tiny @ W1 + b1) @ W2 + b2\n",
+        X_tiny=X_TINY, relu=relu)["tiny_forward"]), "reads `X_tiny` instead of its parameter `X`",
+        absent=("one too few", "off-by-one")),
+    Row("GBL1.2 gradient_step uses x_hand and y_hand", lambda: check_gradient_step_hidden(notebook(
+        "def gradient_step(x, y, w, b, learning_rate):\n"
+        "    r = w * x_hand + b - y_hand\n"
+        "    return w - learning_rate * 2 * np.mean(r * x_hand), b - learning_rate * 2 * np.mean(r)\n",
+        x_hand=X_HAND, y_hand=Y_HAND)["gradient_step"]), "instead of its parameter",
+        absent=("opposite sign", "factor 2", "this case has n")),
+    Row("CoML3.1 squared_error ignores y_pred (uses a fixed prediction)", lambda: check_squared_error(notebook(
+        "def squared_error(y, y_pred):\n    return float(np.mean((np.ravel(y) - np.ravel(y_val_pred)[:np.size(y)]) ** 2))\n",
+        y_val_pred=np.array([1.0, 2.0, 5.0]))["squared_error"]), "instead of its parameter `y_pred`"),
+    *keras_rows(),
+]
+
+# A distinctive piece of every cause's text: none may appear in a message whose row names no cause.
+CAUSE_MARKERS = {
+    key: max(re.split(r"\{[^}]*\}", text), key=len).strip() for key, text in CAUSES.items()
+}
+
+
+def test_the_table_is_large_and_covers_every_topic():
+    assert len(ROWS) >= 30
+    assert len({row.id for row in ROWS}) == len(ROWS)
+    topics = {row.id.split(" ")[0].rstrip("0123456789.") for row in ROWS}
+    assert topics >= {"CoML", "ANN", "GBL", "CNN"}
+    assert any(row.cause is None for row in ROWS) and sum(row.cause is not None for row in ROWS) >= 20
+    assert all(len(marker) >= 15 for marker in CAUSE_MARKERS.values()), CAUSE_MARKERS
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_the_hint_names_the_actual_cause_or_none(row: Row, capsys):
+    with pytest.raises(CheckFailed) as info:
+        row.check()
+    err = info.value
+    message = str(err)
+    hint_lines = [line for line in message.splitlines() if line.startswith("  Hint: ")]
+    if row.cause is None:
+        assert err.causes == [], message
+        assert not hint_lines, message
+        assert "\n  Next step: " in message, message
+        for key, marker in CAUSE_MARKERS.items():
+            assert marker not in message, f"the cause {key!r} is named without evidence:\n{message}"
+    else:
+        assert any(row.cause in line for line in hint_lines), message
+        assert "Next step:" not in message, message
+    for text in row.absent:
+        assert text not in message, message
