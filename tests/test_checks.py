@@ -684,3 +684,14 @@ def test_hidden_case_turns_any_failure_into_the_authors_description():
             raise KeyboardInterrupt
     with pytest.raises(ValueError, match="needs a description"):
         checks.hidden_case("  ")
+
+
+def test_check_function_probes_never_modify_the_notebooks_data():
+    # A failing case makes check_function call the function again with a notebook variable it reads: on copies.
+    namespace = {"np": np, "data": np.array([1.0, 2.0, 3.0])}
+    exec("def scale(x):\n    x[:] = 0\n    return data.sum()\n", namespace)  # noqa: S102 - zeroes its input
+    case_input = np.array([5.0, 6.0])
+    message = failure(check_function, namespace["scale"], [((case_input,), 11.0)])
+    assert "reads `data` instead of its parameter `x`" in message
+    np.testing.assert_array_equal(namespace["data"], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(case_input, [5.0, 6.0])

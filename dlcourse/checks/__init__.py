@@ -2,13 +2,21 @@
 
 Each check prints one short line starting with ``✓`` when it passes. When it fails it raises
 :class:`CheckFailed` (an ``AssertionError``, so nbgrader scores the cell 0) whose message says what was expected,
-what was found, and a hint about the usual mistake::
+what was found, and a hint that names the cause when the evidence fits one::
 
     ✗ y_pred: expected shape (100, 1); found shape (100,)
       Hint: your output has shape (100,), expected (100, 1): did you forget keepdims=True (in a sum or
       mean) or a .reshape(100, 1)?
 
-In Jupyter only that message is shown (no traceback through this module), so hidden test code never leaks into it.
+When no cause fits the evidence, the message states the facts and a neutral next step instead of a guess::
+
+    ✗ mse: expected 0.5; found 1.0
+      Observed: your result is 2 times the expected one.
+      Next step: recompute this value step by step and compare each intermediate result with the formula ...
+
+(``diagnose`` lists each cause and the evidence it needs; authors tie their own hints to a condition with
+``hints={cause_or_callable: text}``, and give ``n=`` or ``kind=`` as evidence.) In Jupyter only that message is
+shown (no traceback through this package), so hidden test code never leaks into it.
 
 - :func:`check_value` — numbers, bools, strings, sequences and dicts, with a tolerance for floats;
 - :func:`check_array` — NumPy arrays: shape, dtype and values;

@@ -123,8 +123,10 @@ def _differs(a: Any, b: Any) -> bool:
 
 def _probe(func: Callable, bound: inspect.BoundArguments, param: str, value: Any) -> tuple[bool, Any]:
     """Call ``func`` with one argument replaced: (whether it returned, its result)."""
-    arguments = dict(bound.arguments)
-    arguments[param] = copy.deepcopy(value) if _plain_data(value) else value
+    # copies: a function that modifies its inputs must not change the case's or the notebook's own data
+    arguments = {name: copy.deepcopy(arg) if _plain_data(arg) or _is_data(arg) else arg
+                 for name, arg in bound.arguments.items()}
+    arguments[param] = copy.deepcopy(value)
     trial = inspect.BoundArguments(bound.signature, arguments)
     try:
         return True, call_quietly(func, trial.args, trial.kwargs)
