@@ -2,6 +2,31 @@
 
 from . import Wrong
 
+
+def _remove(name: str) -> str:
+    """Set-up code that deletes the quick-mode model the solution saved, so that train_or_load trains again."""
+    return (f"import os\nfor _name in ('{name}.quick.keras', '{name}.quick.history.json'):\n"
+            "    if os.path.exists(_name):\n        os.remove(_name)\n")
+
+def _training_run(data: str, build: str, x: str, y: str, full: int, quick: int) -> str:
+    """A training cell of notebook 02 as a student would write it (data is "mnist" or "fashion")."""
+    epochs = f"{data.upper()}_EPOCHS"
+    return f"""
+{epochs} = dlcourse.pick(full={full}, quick={quick})
+
+
+def train_{data}_convnet():
+    model = compile_classifier({build}(), {epochs}, len({x}))
+    model.fit({x}, {y}, epochs={epochs}, batch_size=BATCH_SIZE, validation_split=0.1, verbose=2)
+    return model
+
+
+start = time.perf_counter()
+{data}_model = checks.train_or_load("{data}_convnet.keras", train_{data}_convnet)
+{data}_seconds = time.perf_counter() - start
+"""
+
+
 WRONG = {
     ("01_convolution_and_pooling.ipynb", "ex1_1_check"): Wrong(
         source='''
@@ -68,5 +93,116 @@ def max_pool2d(x, pool_size=2, stride=None):
     return out
 ''',
         why="ignores the stride argument (always steps by pool_size)",
+    ),
+    ("02_convnet_classifier.ipynb", "ex2_1_check"): Wrong(
+        source='''
+def build_mnist_convnet():
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, 3, activation="relu", padding="same", name="conv1")(inputs)  # "same", not "valid"
+    x = layers.MaxPooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(64, 3, activation="relu", padding="same", name="conv2")(x)
+    x = layers.MaxPooling2D(2, name="pool2")(x)
+    x = layers.Conv2D(128, 3, activation="relu", padding="same", name="conv3")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="mnist_convnet")
+''',
+        why="padding \"same\" in the convolutions: 7x7x128 features reach the dense layer instead of 3x3x128",
+    ),
+    ("02_convnet_classifier.ipynb", "ex2_2_check"): Wrong(
+        setup=_remove("mnist_convnet"),
+        source=_training_run("mnist", "build_mnist_convnet", "x_test", "y_test", full=6, quick=2),  # the test images
+        why="trains on the test images (x_test, y_test), which the check then evaluates it on",
+    ),
+    ("02_convnet_classifier.ipynb", "ex2_3_check"): Wrong(
+        source='''
+def most_confused(cm):
+    off_diagonal = np.array(cm, dtype=float)
+    np.fill_diagonal(off_diagonal, 0)  # 0 is still a candidate: a diagonal pair can win
+    true_class, predicted_class = np.unravel_index(np.argmax(off_diagonal), off_diagonal.shape)
+    return int(true_class), int(predicted_class)
+''',
+        why="sets the diagonal to 0 instead of excluding it, so a matrix without mistakes gives a diagonal pair",
+    ),
+    ("02_convnet_classifier.ipynb", "ex2_4_check"): Wrong(
+        source='''
+def build_fashion_convnet():
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    for i, filters in enumerate([32, 64], start=1):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(axis=1, name=f"bn{i}")(x)  # normalises along the rows, not the channels
+        x = layers.Activation("relu", name=f"relu{i}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    x = layers.Conv2D(128, 3, use_bias=False, name="conv3")(x)
+    x = layers.BatchNormalization(axis=1, name="bn3")(x)
+    x = layers.Activation("relu", name="relu3")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(0.5, name="dropout")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="fashion_convnet")
+''',
+        why="batch normalisation along axis 1 (image rows, channels-first habit) instead of the channel axis",
+    ),
+    ("02_convnet_classifier.ipynb", "ex2_5_check"): Wrong(
+        setup=_remove("fashion_convnet"),
+        source=_training_run("fashion", "build_mnist_convnet", "f_x_train", "f_y_train", full=10, quick=1),  # MNIST's net
+        why="trains the MNIST convnet of Exercise 2.1 (no batch normalisation) instead of build_fashion_convnet()",
+    ),
+    ("03_cats_vs_dogs_from_scratch.ipynb", "ex3_1_check"): Wrong(
+        source='''
+def build_cats_dogs_convnet(image_size):
+    inputs = keras.Input(shape=(96, 96, 3))  # the size of the example, not the image_size argument
+    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    for i, filters in enumerate([32, 64, 128, 256], start=1):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = layers.Activation("relu", name=f"relu{i}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.3, name="dropout")(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="dog_probability")(x)
+    return keras.Model(inputs, outputs, name="cats_dogs_convnet")
+''',
+        why="hard-codes the input shape (96, 96, 3) instead of using the image_size argument",
+    ),
+    ("03_cats_vs_dogs_from_scratch.ipynb", "ex3_2_check"): Wrong(
+        setup=_remove("cats_dogs_scratch"),
+        source='''
+EPOCHS = dlcourse.pick(full=20, quick=1)
+
+
+def train_cats_dogs():
+    steps_per_epoch = int(val_ds.cardinality())
+    model = compile_binary(build_cats_dogs_convnet(IMAGE_SIZE), EPOCHS, steps_per_epoch)
+    checkpoint_path = dlcourse.pick(full="cats_dogs_checkpoint.keras", quick="cats_dogs_checkpoint.quick.keras")
+    checkpoint = keras.callbacks.ModelCheckpoint(checkpoint_path, monitor="val_loss", save_best_only=True)
+    history = model.fit(val_ds, validation_data=train_ds, epochs=EPOCHS, callbacks=[checkpoint], verbose=2)  # swapped
+    best = keras.models.load_model(checkpoint_path)
+    best.history = history
+    return best
+
+
+start = time.perf_counter()
+model = checks.train_or_load("cats_dogs_scratch.keras", train_cats_dogs)
+print(f"{time.perf_counter() - start:.0f} s")
+''',
+        why="swaps the data sets: trains on val_ds and validates on train_ds",
+    ),
+    ("03_cats_vs_dogs_from_scratch.ipynb", "ex3_3_check"): Wrong(
+        source='''
+def best_epoch(history):
+    best, best_loss = 1, float("inf")
+    for epoch, loss in enumerate(history["val_loss"], start=1):
+        if loss <= best_loss:  # a tie moves on to the later epoch
+            best, best_loss = epoch, loss
+    return best
+
+
+def overfitting_gap(history, epoch):
+    return float(history["accuracy"][epoch - 1] - history["val_accuracy"][epoch - 1])
+''',
+        why="returns the last of several epochs with the same lowest validation loss, not the first",
     ),
 }
