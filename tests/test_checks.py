@@ -464,7 +464,7 @@ def test_check_model_units_params_and_shapes(keras):
     message = failure(check_model, dense_model(keras, hidden=16), params=67)
     assert message.startswith(
         "✗ model: expected 67 parameters; found 131\n  parameters per layer:\n"
-        "    Dense(16, relu): 80\n    Dense(3, softmax): 51\n  Hint: parameter counts per layer are listed above"
+        "    Dense(16, relu): 80\n    Dense(3, softmax): 51\n  Next step: parameter counts per layer are listed above"
     )
     assert failure(check_model, dense_model(keras), input_shape=(5,)) == (
         "✗ model: expected input shape (None, 5); found input shape (None, 4)\n"
@@ -621,7 +621,7 @@ def test_check_trained_thresholds_follow_the_mode(quick, monkeypatch, capsys):
         message = failure(check_trained, metrics, full=0.88, quick=0.5)
         assert message.startswith(
             "✗ test accuracy: expected accuracy ≥ 0.88 (the full-mode threshold); found accuracy = 0.7000\n"
-            "  Hint: train longer or improve the model;"
+            "  Next step: train longer or improve the model;"
         )
     # lower is better for losses
     loss_check = dict(metric="loss", full=0.42, quick=0.9, higher_is_better=False)

@@ -312,8 +312,9 @@ def check_model(
             if counts[key] != want:
                 label = "parameters" if key == "total" else f"{key.replace('_', '-')} parameters"
                 per_layer = [f"{_layer_summary(layer)}: {layer.count_params():,}" for layer in found_layers]
-                raise CheckFailed(name, f"{want:,} {label}", f"{counts[key]:,}", [HINT_PARAMS],
-                                  ["parameters per layer:", *("  " + line for line in per_layer)]) from None
+                raise CheckFailed(name, f"{want:,} {label}", f"{counts[key]:,}", [],
+                                  ["parameters per layer:", *("  " + line for line in per_layer)],
+                                  next_step=HINT_PARAMS) from None
         checked.append(f"{counts['total']:,} parameters")
 
     if loss is not None or optimizer is not None:

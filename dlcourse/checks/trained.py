@@ -121,8 +121,8 @@ def check_trained(
             chance = None if classes is None else (0.5 if classes == 1 else 1 / classes)
             if chance is not None and value <= 1.5 * chance:
                 hints.append(cause("chance", metric=metric, value=f"{value:.4f}"))
-        if not hints:
-            hints.append(HINT_UNDERTRAINED)
-        raise CheckFailed(label, want, f"{metric} = {value:.4f}", hints) from None
+        # without evidence for a cause (chance level), a checklist as the neutral next step
+        raise CheckFailed(label, want, f"{metric} = {value:.4f}", hints,
+                          next_step=None if hints else HINT_UNDERTRAINED) from None
     _passed(f"{label} = {value:.4f} {op} {threshold:g} (the {mode}-mode threshold)")
     return value
