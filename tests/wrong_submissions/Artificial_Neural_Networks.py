@@ -74,4 +74,67 @@ def build_tiny_network(W1, b1, W2, b2):
 ''',
         why="always 2 hidden units (the example's), not W1.shape[1]",
     ),
+    # 02_classification_with_keras ----------------------------------------------------------------------------
+    ("02_classification_with_keras.ipynb", "ex2_1_check"): Wrong(
+        source='''
+def build_sequential_model(hidden_units):
+    return keras.Sequential([
+        keras.Input(shape=(784,)),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+''',
+        why="ignores hidden_units: always 128, the visible example's size",
+    ),
+    ("02_classification_with_keras.ipynb", "ex2_2_check"): Wrong(
+        source='''
+def build_functional_model(units=(256, 128)):
+    inputs = keras.Input(shape=(784,))
+    x = keras.layers.Dense(units[0], activation="relu")(inputs)
+    x = keras.layers.Dense(units[1], activation="relu")(x)
+    outputs = keras.layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inputs=inputs, outputs=outputs)
+''',
+        why="assumes exactly two hidden layers",
+    ),
+    ("02_classification_with_keras.ipynb", "ex2_3_check"): Wrong(
+        source='''
+OUTPUT_CHOICES = {
+    "spam": (1, "sigmoid", "binary_crossentropy"),
+    "digit": (10, "softmax", "sparse_categorical_crossentropy"),
+    "digit_onehot": (10, "softmax", "categorical_crossentropy"),
+    "genres": (12, "softmax", "categorical_crossentropy"),
+    "temperature": (1, "linear", "mse"),
+}
+''',
+        why="multi-label genres with softmax and categorical cross-entropy: the probabilities must sum to 1, one genre per film",
+    ),
+    ("02_classification_with_keras.ipynb", "ex2_4_check"): Wrong(
+        source='''
+def train_fashion_model():
+    model = compile_for_classification(build_functional_model((64,)))
+    model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, validation_data=(x_val, y_val), verbose=0)
+    return model
+
+
+model = dlcourse.checks.train_or_load("fashion_mlp.keras", train_fashion_model)
+''',
+        why="trains a smaller network (one hidden layer of 64 units) than the exercise asks for",
+        setup="import os\nos.remove('fashion_mlp.quick.keras')",
+    ),
+    ("02_classification_with_keras.ipynb", "ex2_5_check"): Wrong(
+        source='''
+def learning_rate_sweep(learning_rates, train_data, val_data, epochs):
+    (x_tr, y_tr), (x_va, y_va) = train_data, val_data
+    accuracies = []
+    for lr in learning_rates:
+        sweep_model = build_sequential_model(64)
+        sweep_model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr),
+                            loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        sweep_model.fit(x_tr, y_tr, epochs=epochs, batch_size=128, verbose=0)
+        accuracies.append(float(sweep_model.evaluate(x_va, y_va, verbose=0)[1]))
+    return accuracies, int(np.argmax(accuracies))
+''',
+        why="does not reseed before each model: the learning rates are compared from different initial weights",
+    ),
 }
