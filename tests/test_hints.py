@@ -435,6 +435,9 @@ def gradient_descent(x, y, learning_rate, n_steps, w0=0.0, b0=0.0):
     Row("CoML3.1 squared_error ignores y_pred (uses a fixed prediction)", lambda: check_squared_error(notebook(
         "def squared_error(y, y_pred):\n    return float(np.mean((np.ravel(y) - np.ravel(y_val_pred)[:np.size(y)]) ** 2))\n",
         y_val_pred=np.array([1.0, 2.0, 5.0]))["squared_error"]), "instead of its parameter `y_pred`"),
+    Row("CNN1.4 conv_output_size ignores padding and stride", lambda: check_conv_output_size(
+        lambda n, kernel_size, padding=0, stride=1: n - kernel_size + 1), "does not use (all of) its parameters",
+        absent=("off-by-one",)),
     *keras_rows(),
 ]
 
