@@ -137,4 +137,49 @@ def learning_rate_sweep(learning_rates, train_data, val_data, epochs):
 ''',
         why="does not reseed before each model: the learning rates are compared from different initial weights",
     ),
+    # 03_regression_with_keras --------------------------------------------------------------------------------
+    ("03_regression_with_keras.ipynb", "ex3_1_check"): Wrong(
+        source='''
+def prepare_housing(df, bedrooms_median):
+    numeric = df[NUMERIC_FEATURES].fillna({"total_bedrooms": bedrooms_median})
+    onehot = pd.get_dummies(df["ocean_proximity"], dtype="float32")
+    X = np.hstack([numeric.to_numpy(dtype="float32"), onehot.to_numpy(dtype="float32")])
+    y = (df[TARGET] / 100_000).to_numpy(dtype="float32")
+    return X, y
+''',
+        why="pd.get_dummies makes columns only for the categories present: other data get fewer or shifted columns",
+    ),
+    ("03_regression_with_keras.ipynb", "ex3_2_check"): Wrong(
+        source='''
+def rmse(y_true, y_pred):
+    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+''',
+        why="does not flatten: predictions of shape (m, 1) broadcast against labels of shape (m,) to (m, m)",
+    ),
+    ("03_regression_with_keras.ipynb", "ex3_3_check"): Wrong(
+        source='''
+def build_regression_model(normalizer, units=(64, 64)):
+    inputs = keras.Input(shape=(13,))
+    x = normalizer(inputs)
+    for n_units in units:
+        x = keras.layers.Dense(n_units, activation="relu")(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse")
+    return model
+''',
+        why="compiles without the RMSE metric the exercise asks for",
+    ),
+    ("03_regression_with_keras.ipynb", "ex3_4_check"): Wrong(
+        source='''
+def train_housing_model():
+    model = build_regression_model(normalizer, units=(128,))
+    model.fit(X_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)
+    return model
+
+
+housing_model = dlcourse.checks.train_or_load("housing_mlp.keras", train_housing_model)
+''',
+        why="trains another architecture (one hidden layer of 128 units) than build_regression_model(normalizer)",
+        setup="import os\nos.remove('housing_mlp.quick.keras')",
+    ),
 }
