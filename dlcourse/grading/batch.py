@@ -110,7 +110,9 @@ def _generate(topic: Path, root: Path, db: Path | None) -> None:
     result = ws.run("generate_assignment", topic.name)
     if not result["success"]:
         errors = [ln for ln in result.get("log", "").splitlines() if "[ERROR]" in ln]
-        raise GradingError(f"nbgrader cannot use {topic}/solutions: {(errors or [result.get('error')])[0]}")
+        log = root.parent / f"{root.name}-generate.log"
+        log.write_text(result.get("log", "") + "\n" + (result.get("error") or ""))
+        raise GradingError(f"nbgrader cannot use {topic}/solutions: {(errors or [''])[0]} (log: {log})")
 
 
 def prepare(topic: Path, out: Path) -> tuple[Path, list[str]]:
@@ -234,7 +236,6 @@ class Worker:
         self.proc.kill()
         self.proc.wait()
         Worker.alive.discard(self.proc.pid)
-        sweep_orphans()
         self.ready = False
 
     def stop(self) -> None:
@@ -254,8 +255,9 @@ _BEFORE: set[int] = set()
 
 
 def sweep_orphans() -> None:
-    """Kill the processes re-parented to this (subreaper) process during the run: whatever escaped a killed
-    worker. Our workers and the children we had before the run are spared."""
+    """At the end of a run, kill the processes re-parented to this (subreaper) process during the run: whatever
+    escaped a killed worker. Our workers and the children we had before the run are spared. (Never during the
+    run: the processes nbgrader starts here, e.g. ``alembic``, would look like orphans.)"""
     with _SPAWN:
         sandbox.kill_descendants(spare=Worker.alive | _BEFORE)
 

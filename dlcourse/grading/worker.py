@@ -126,6 +126,9 @@ def render_feedback(graded_nb: Path, rows: list[dict]) -> str:
     return page
 
 
+#: The worker's own JUPYTER_PATH entries (kept after the per-student kernel spec folder).
+JUPYTER_PATH = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+
 #: Most bytes of other files (besides the notebooks) copied from one submission.
 MAX_EXTRA_BYTES = 512 * 2**20
 
@@ -219,7 +222,7 @@ def grade(job: dict) -> dict:
                 "DLCOURSE_SANDBOX": str(ws.root / "sandbox.json"),
                 "DLCOURSE_SANDBOX_STATUS": spec.status_file,
                 "DLCOURSE_GRADE_EVENTS": str(ws.root / "events.jsonl"),
-                "JUPYTER_PATH": str(ws.root / "jupyter"),
+                "JUPYTER_PATH": os.pathsep.join([str(ws.root / "jupyter"), *JUPYTER_PATH]),
                 "JUPYTER_RUNTIME_DIR": runtime,
                 "JUPYTER_DATA_DIR": str(ws.root / "jupyter-data"),
             })
@@ -414,7 +417,10 @@ def serve(log_file: str) -> int:
     import nbformat
 
     warm = {"nbgrader": {"notebook": "warm-up", "late_penalty": 0, "score": 0, "max_score": 0}}
-    feedback_exporter().from_notebook_node(nbformat.v4.new_notebook(), resources=warm)  # compiles the templates
+    try:
+        feedback_exporter().from_notebook_node(nbformat.v4.new_notebook(), resources=warm)  # compiles the templates
+    except Exception:  # noqa: BLE001 - each student's feedback then reports it; grading goes on
+        traceback.print_exc()
     reply.write("ready\n")
     for line in sys.stdin:
         job_file = line.strip()
