@@ -17,7 +17,9 @@ name with dashes as underscores: ``Components_of_Machine_Learning.py`` for ``Com
         ...
     }
 
-The key is ``(notebook file name, grade_id of the check cell)``. ``Wrong.source`` is the whole wrong solution cell,
+The key is ``(notebook file name, grade_id of the check cell)``; the value is a ``Wrong``, or a list of them when
+a check cell has several hidden cases worth proving (e.g. a trained model's architecture and its training data).
+``Wrong.source`` is the whole wrong solution cell,
 as a student would write it (it replaces the exercise's solution cell: the nearest cell marked ``solution: true``
 above the check cell); ``Wrong.why`` says in a few words what is wrong (shown when the entry fails);
 ``Wrong.setup`` is optional code run first (e.g. ``os.remove("fashion_mlp.quick.keras")`` so that
@@ -77,14 +79,16 @@ def table_module(topic: Path) -> str:
     return "wrong_submissions." + topic.name.replace("-", "_")
 
 
-def wrong_table(topic: Path) -> dict[tuple[str, str], Wrong]:
-    """The topic's WRONG table ({} when the topic has no module yet)."""
+def wrong_table(topic: Path) -> dict[tuple[str, str], list[Wrong]]:
+    """The topic's WRONG table, every value as a list of Wrong ({} when the topic has no module yet)."""
     name = table_module(topic)
     if importlib.util.find_spec(name) is None:
         return {}
-    table = importlib.import_module(name).WRONG
-    for key, entry in table.items():
-        assert isinstance(entry, Wrong), f"{name}.WRONG[{key!r}] is not a Wrong(...)"
+    table = {}
+    for key, entry in importlib.import_module(name).WRONG.items():
+        entries = list(entry) if isinstance(entry, (list, tuple)) else [entry]
+        assert entries and all(isinstance(e, Wrong) for e in entries), f"{name}.WRONG[{key!r}] is not a Wrong(...) or a list of them"
+        table[key] = entries
     return table
 
 
@@ -152,6 +156,10 @@ _h_shutil.rmtree(_h_snapshot)
 """
 
 
+def entry_key(gid: str, number: int) -> str:
+    return f"{gid}#{number}"
+
+
 def harness_cell(source: str, role: str, key: str) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata[HARNESS] = {"role": role, "key": key}
@@ -165,23 +173,25 @@ def spliced(nb: nbformat.NotebookNode, table: dict, notebook: Path) -> nbformat.
     for index, cell in enumerate(nb.cells):
         cells.append(cell)
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        entry = table.get((notebook.name, gid))
-        if entry is None or checks.get(gid, (None,))[0] != index:
+        entries = table.get((notebook.name, gid))
+        if entries is None or checks.get(gid, (None,))[0] != index:
             continue
         _, solution_index = checks[gid]
         visible, hidden = hidden_parts(source_of(cell))
         solution = source_of(nb.cells[solution_index]) if solution_index is not None else None
-        cells += [
-            harness_cell(SNAPSHOT, "snapshot", gid),
-            harness_cell(entry.setup or "pass", "setup", gid),
-            harness_cell(entry.source, "wrong", gid),
-            harness_cell(visible or "pass", "visible", gid),
-            harness_cell(hidden or "pass", "hidden", gid),
-            harness_cell(RESTORE, "restore", gid),
-            harness_cell(solution if solution is not None else "raise RuntimeError('no solution cell')", "solution",
-                         gid),
-            harness_cell(source_of(cell), "check", gid),
-        ]
+        for number, entry in enumerate(entries):
+            key = entry_key(gid, number)
+            cells += [
+                harness_cell(SNAPSHOT, "snapshot", key),
+                harness_cell(entry.setup or "pass", "setup", key),
+                harness_cell(entry.source, "wrong", key),
+                harness_cell(visible or "pass", "visible", key),
+                harness_cell(hidden or "pass", "hidden", key),
+                harness_cell(RESTORE, "restore", key),
+                harness_cell(solution if solution is not None else "raise RuntimeError('no solution cell')",
+                             "solution", key),
+                harness_cell(source_of(cell), "check", key),
+            ]
     out = nbformat.v4.new_notebook(metadata=nb.metadata)
     out.cells = cells
     return out
@@ -210,33 +220,37 @@ def verdicts(executed: nbformat.NotebookNode, table: dict, notebook: Path) -> li
         elif cell.cell_type == "code" and (err := error_of(cell)):
             problems.append(f"the notebook's own cell {index} ({source_of(cell).splitlines()[0][:60]!r}) raised "
                             f"{err[0]}: {short(err[1])}")
-    for (name, gid), entry in sorted(table.items()):
+    for (name, gid), entries in sorted(table.items()):
         if name != notebook.name:
             continue
-        where = f"{name} {gid} (wrong: {entry.why})"
-        setup_err = by_role.get((gid, "setup")) or by_role.get((gid, "snapshot"))
-        wrong_err = by_role.get((gid, "wrong"))
-        visible_err, hidden_err = by_role.get((gid, "visible")), by_role.get((gid, "hidden"))
-        if (gid, "hidden") not in by_role:
-            problems.append(f"{where}: never ran (the notebook stopped before it?)")
-            continue
-        if setup_err or wrong_err:
-            problems.append(f"{where}: the setup or the wrong source itself raised {(setup_err or wrong_err)[0]}: "
-                            f"{short((setup_err or wrong_err)[1])}")
-        elif visible_err:
-            problems.append(f"{where}: the visible part should pass but raised {visible_err[0]}: "
-                            f"{short(visible_err[1])}")
-        elif hidden_err is None:
-            problems.append(f"{where}: the hidden tests passed it (they should catch it)")
-        elif hidden_err[0] != "HiddenCaseFailed":
-            problems.append(f"{where}: the hidden part raised {hidden_err[0]}, not HiddenCaseFailed "
-                            f"(put every hidden assertion inside `with hidden_case(...)`): {short(hidden_err[1])}")
-        for role in ("restore", "solution", "check"):
-            if err := by_role.get((gid, role)):
-                problems.append(f"{name} {gid}: re-running the correct {role} afterwards raised {err[0]}: "
-                                f"{short(err[1])}")
+        for number, entry in enumerate(entries):
+            problems += entry_verdicts(by_role, name, gid, entry_key(gid, number), entry)
     return problems
 
+
+def entry_verdicts(by_role: dict, name: str, gid: str, key: str, entry: Wrong) -> list[str]:
+    """What went wrong with one wrong submission (nothing when the hidden tests caught it as they should)."""
+    problems: list[str] = []
+    where = f"{name} {gid} (wrong: {entry.why})"
+    setup_err = by_role.get((key, "setup")) or by_role.get((key, "snapshot"))
+    wrong_err = by_role.get((key, "wrong"))
+    visible_err, hidden_err = by_role.get((key, "visible")), by_role.get((key, "hidden"))
+    if (key, "hidden") not in by_role:
+        return [f"{where}: never ran (the notebook stopped before it?)"]
+    if setup_err or wrong_err:
+        problems.append(f"{where}: the setup or the wrong source itself raised {(setup_err or wrong_err)[0]}: "
+                        f"{short((setup_err or wrong_err)[1])}")
+    elif visible_err:
+        problems.append(f"{where}: the visible part should pass but raised {visible_err[0]}: {short(visible_err[1])}")
+    elif hidden_err is None:
+        problems.append(f"{where}: the hidden tests passed it (they should catch it)")
+    elif hidden_err[0] != "HiddenCaseFailed":
+        problems.append(f"{where}: the hidden part raised {hidden_err[0]}, not HiddenCaseFailed "
+                        f"(put every hidden assertion inside `with hidden_case(...)`): {short(hidden_err[1])}")
+    for role in ("restore", "solution", "check"):
+        if err := by_role.get((key, role)):
+            problems.append(f"{name} {gid}: re-running the correct {role} afterwards raised {err[0]}: {short(err[1])}")
+    return problems
 
 @pytest.mark.parametrize("notebook", WITH_ENTRIES, ids=rel)
 def test_wrong_submissions_pass_visible_and_fail_hidden(notebook, tmp_path, monkeypatch):
@@ -271,7 +285,7 @@ def test_verdicts_tell_caught_from_uncaught_submissions(tmp_path):
     path = tmp_path / "01_x.ipynb"
     nbformat.write(nb, path)
     assert hidden_parts(source_of(nb.cells[1])) == ("check_value('x', 1, 1)", "# a")
-    table = {("01_x.ipynb", gid): Wrong("def f(): return 2", why=f"wrong {gid}") for gid in "abcd"}
+    table = {("01_x.ipynb", gid): [Wrong("def f(): return 2", why=f"wrong {gid}")] for gid in "abcd"}
     executed = spliced(nb, table, path)
     roles = [c.metadata[HARNESS]["role"] for c in executed.cells if HARNESS in c.metadata]
     assert roles[:8] == ["snapshot", "setup", "wrong", "visible", "hidden", "restore", "solution", "check"]
@@ -284,8 +298,9 @@ def test_verdicts_tell_caught_from_uncaught_submissions(tmp_path):
                "d": ("hidden", "CheckFailed")}
     for cell in executed.cells:
         mark = cell.metadata.get(HARNESS)
-        if mark and mark["role"] == outcome[mark["key"]][0] and outcome[mark["key"]][1]:
-            cell.outputs = error(outcome[mark["key"]][1])
+        case = mark and outcome[mark["key"].split("#")[0]]
+        if mark and mark["role"] == case[0] and case[1]:
+            cell.outputs = error(case[1])
     found = verdicts(executed, table, path)
     assert len(found) == 3 and not any("wrong a" in line for line in found)
     assert any("wrong b" in line and "hidden tests passed it" in line for line in found)

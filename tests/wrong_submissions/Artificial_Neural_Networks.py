@@ -2,6 +2,30 @@
 
 from . import Wrong
 
+
+def trained_model_source(model_name: str, file: str, train: str, data: str, build: str, validation: str,
+                         before: str = "") -> str:
+    """A student's training cell: a training function wrapped in train_or_load, as the notebook's exercise has it."""
+    fit_args = ", ".join(part for part in (data, "epochs=EPOCHS, batch_size=BATCH_SIZE", validation, "verbose=0") if part)
+    return (f"def {train}():\n" + (f"    {before}\n" if before else "") + f"    model = {build}\n"
+            f"    model.fit({fit_args})\n    return model\n\n\n"
+            f"{model_name} = dlcourse.checks.train_or_load({file!r}, {train})\n")
+
+
+def fashion_training(build: str, validation: str, why: str) -> Wrong:
+    """A wrong train_fashion_model (Ex 2.4); the model the correct solution saved is removed first."""
+    return Wrong(trained_model_source("model", "fashion_mlp.keras", "train_fashion_model", "x_train, y_train",
+                                      f"compile_for_classification({build})", validation),
+                 why=why, setup="import os\nos.remove('fashion_mlp.quick.keras')")
+
+
+def housing_training(build: str, validation: str, why: str, before: str = "") -> Wrong:
+    """A wrong train_housing_model (Ex 3.4); the model the correct solution saved is removed first."""
+    return Wrong(trained_model_source("housing_model", "housing_mlp.keras", "train_housing_model", "X_train, y_train",
+                                      build, validation, before),
+                 why=why, setup="import os\nos.remove('housing_mlp.quick.keras')")
+
+
 WRONG = {
     # 01_neurons_and_activations ------------------------------------------------------------------------------
     ("01_neurons_and_activations.ipynb", "ex1_1_check"): Wrong(
@@ -109,19 +133,12 @@ OUTPUT_CHOICES = {
 ''',
         why="multi-label genres with softmax and categorical cross-entropy: the probabilities must sum to 1, one genre per film",
     ),
-    ("02_classification_with_keras.ipynb", "ex2_4_check"): Wrong(
-        source='''
-def train_fashion_model():
-    model = compile_for_classification(build_functional_model((64,)))
-    model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, validation_data=(x_val, y_val), verbose=0)
-    return model
-
-
-model = dlcourse.checks.train_or_load("fashion_mlp.keras", train_fashion_model)
-''',
-        why="trains a smaller network (one hidden layer of 64 units) than the exercise asks for",
-        setup="import os\nos.remove('fashion_mlp.quick.keras')",
-    ),
+    ("02_classification_with_keras.ipynb", "ex2_4_check"): [
+        fashion_training("build_functional_model((64,))", "validation_data=(x_val, y_val)",
+                         why="trains a smaller network (one hidden layer of 64 units) than the exercise asks for"),
+        fashion_training("build_functional_model((256, 128))", "",
+                         why="trains without validation_data: no validation curve is recorded"),
+    ],
     ("02_classification_with_keras.ipynb", "ex2_5_check"): Wrong(
         source='''
 def learning_rate_sweep(learning_rates, train_data, val_data, epochs):
@@ -169,17 +186,13 @@ def build_regression_model(normalizer, units=(64, 64)):
 ''',
         why="compiles without the RMSE metric the exercise asks for",
     ),
-    ("03_regression_with_keras.ipynb", "ex3_4_check"): Wrong(
-        source='''
-def train_housing_model():
-    model = build_regression_model(normalizer, units=(128,))
-    model.fit(X_train, y_train, epochs=EPOCHS, batch_size=BATCH_SIZE, validation_split=0.1, verbose=0)
-    return model
-
-
-housing_model = dlcourse.checks.train_or_load("housing_mlp.keras", train_housing_model)
-''',
-        why="trains another architecture (one hidden layer of 128 units) than build_regression_model(normalizer)",
-        setup="import os\nos.remove('housing_mlp.quick.keras')",
-    ),
+    ("03_regression_with_keras.ipynb", "ex3_4_check"): [
+        housing_training("build_regression_model(normalizer, units=(128,))", "validation_split=0.1",
+                         why="trains another architecture (one hidden layer of 128 units) than build_regression_model(normalizer)"),
+        housing_training("build_regression_model(test_normalizer)", "validation_split=0.1",
+                         before="test_normalizer = keras.layers.Normalization()\n    test_normalizer.adapt(X_test)",
+                         why="standardises with statistics of the test set (a leak) instead of the training set"),
+        housing_training("build_regression_model(normalizer)", "",
+                         why="trains without validation_split: no validation curve is recorded"),
+    ],
 }
