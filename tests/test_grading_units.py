@@ -260,3 +260,16 @@ def test_exercise_titles_follow_the_headings(source):
     assert feedback.authored_cases(next(c for c in source.cells if c.metadata.get("nbgrader", {}).get(
         "grade_id") == "ex1_2_check")) == {"three samples, errors of both signs",
                                            "the type of the result (a Python float)"}
+
+
+def test_gradebook_schema_head_read_from_the_scripts_is_alembics():
+    """The batch creates gradebooks without running `alembic heads`: its reading must give alembic's answer."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    from dlcourse.grading import batch
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    assert [batch.alembic_head()] == ScriptDirectory.from_config(config).get_heads()

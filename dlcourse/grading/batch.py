@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -100,6 +101,45 @@ def _hash_tree(folder: Path) -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def alembic_head() -> str:
+    """The head revision of nbgrader's gradebook schema, read from its migration scripts.
+
+    nbgrader asks ``alembic heads`` for it, in a subprocess, whenever it creates a gradebook: seconds of Python
+    start-up and imports, the largest part of preparing a run. Reading ``revision``/``down_revision`` from the
+    scripts gives the same answer (checked against alembic by the tests); anything unexpected falls back to it."""
+    import re
+
+    from nbgrader import api, dbutil
+
+    revisions, parents = set(), set()
+    for script in Path(dbutil.ALEMBIC_DIR, "versions").glob("*.py"):
+        text = script.read_text()
+        revision = re.search(r"^revision\s*=\s*['\"](\w+)['\"]", text, re.MULTILINE)
+        down = re.search(r"^down_revision\s*=\s*(?:['\"](\w+)['\"]|None)\s*$", text, re.MULTILINE)
+        if not revision or not down:
+            return _ORIGINAL_ALEMBIC_VERSION or api.get_alembic_version()
+        revisions.add(revision.group(1))
+        parents.add(down.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        return _ORIGINAL_ALEMBIC_VERSION or api.get_alembic_version()
+    return heads.pop()
+
+
+_ORIGINAL_ALEMBIC_VERSION = None
+
+
+def _fast_gradebooks() -> None:
+    """Let nbgrader create gradebooks without running ``alembic`` (see :func:`alembic_head`)."""
+    global _ORIGINAL_ALEMBIC_VERSION
+    from nbgrader import api
+
+    if _ORIGINAL_ALEMBIC_VERSION is None:
+        _ORIGINAL_ALEMBIC_VERSION = api.get_alembic_version
+        api.get_alembic_version = alembic_head
+
+
 def _generate(topic: Path, root: Path, db: Path | None) -> None:
     """``nbgrader generate_assignment`` of ``topic/solutions`` in a fresh workspace ``root`` (gradebook ``db``)."""
     from dlcourse.nbgrader.workspace import Workspace
@@ -119,6 +159,7 @@ def prepare(topic: Path, out: Path) -> tuple[Path, list[str]]:
     """Build the template workspace (sources + gradebook of the assignment) each student's workspace starts
     from. Returns the template folder and the notebook names."""
     template = out / ".work" / "template"
+    _fast_gradebooks()
     _generate(topic, template, None)
     notebooks = sorted(p.name for p in (template / "release" / topic.name).glob("*.ipynb"))
     if not notebooks:
@@ -126,8 +167,13 @@ def prepare(topic: Path, out: Path) -> tuple[Path, list[str]]:
     return template, notebooks
 
 
-def prepare_gradebook(topic: Path, out: Path) -> None:
-    """Add (or update) the assignment in the run's gradebook ``OUT/gradebook.db``."""
+def prepare_gradebook(topic: Path, out: Path, template: Path) -> None:
+    """Add (or update) the assignment in the run's gradebook ``OUT/gradebook.db`` (the first time, a copy of the
+    template's, which holds just that)."""
+    if not (out / "gradebook.db").exists():
+        shutil.copy2(template / "gradebook.db", out / ".gradebook.db.tmp")
+        os.replace(out / ".gradebook.db.tmp", out / "gradebook.db")
+        return
     _generate(topic, out / ".work" / "course", out / "gradebook.db")
 
 
@@ -238,18 +284,6 @@ class Worker:
         Worker.alive.discard(self.proc.pid)
         self.ready = False
 
-    def stop(self) -> None:
-        """End the worker after its last student (it exits when its input closes)."""
-        if self.proc is None:
-            return
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
-
-
 #: Processes that were our children before the run (never swept).
 _BEFORE: set[int] = set()
 
@@ -347,17 +381,16 @@ def _interrupt(signum, frame):
 
 
 def _grade(topic: Path, submissions: Path, out: Path, options: Options, log, started: float) -> Run:
-    from nbgrader.api import Gradebook
-
-    from dlcourse import __version__
-
     A = topic.name
     (out / ".work").mkdir(exist_ok=True)
     workers = [Worker(out / ".work", i) for i in range(max(1, options.workers))]
-    finished = False
     for w in workers:  # they import nbgrader while the sandbox is probed and the assignment prepared
         w.start()
     try:
+        from nbgrader.api import Gradebook
+
+        from dlcourse import __version__
+
         timing = {"start": time.time() - started}
         try:
             mode, description = sandbox.choose_mode(options.isolation)
@@ -416,7 +449,7 @@ def _grade(topic: Path, submissions: Path, out: Path, options: Options, log, sta
             t.start()
         gb = None
         try:
-            prepare_gradebook(topic, out)  # while the first students are graded
+            prepare_gradebook(topic, out, template)  # while the first students are graded
             for _ in jobs:
                 with ready:
                     while not done:
@@ -447,10 +480,9 @@ def _grade(topic: Path, submissions: Path, out: Path, options: Options, log, sta
             if gb is not None:
                 gb.close()
         timing["grading"] = time.time() - started - sum(timing.values())
-        finished = True
     finally:
-        for w in workers:  # after the last student each worker exits; on an error or Ctrl-C it is killed
-            w.stop() if finished else w.kill()
+        for w in workers:  # idle after its last student (every result is written) or interrupted: killed
+            w.kill()
     current = [results[s.student] for s in subs]
     write_reports(out, current, mode)
     if not options.keep_workspaces:

@@ -18,6 +18,9 @@ from pathlib import Path
 
 
 def main(args: argparse.Namespace) -> int:
+    from dlcourse.grading.worker import skip_unused_slow_imports
+
+    skip_unused_slow_imports()
     from dlcourse.grading.batch import GradingError, Options, grade_topic
     from dlcourse.grading.sandbox import NO_ISOLATION_NOTE, parse_size
     from dlcourse.release import ReleaseError, find_root, resolve_topic

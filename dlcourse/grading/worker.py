@@ -378,6 +378,14 @@ PRELOAD = ["dlcourse.grading.worker", "dlcourse.grading.execute", "dlcourse.grad
            "nbgrader.converters", "nbgrader.preprocessors", "nbconvert", "nbclient", "jupyter_client"]
 
 
+def skip_unused_slow_imports() -> None:
+    """Before nbformat is imported in a grading process: jsonschema's optional IRI format checker imports
+    ``rfc3987_syntax``, which builds a grammar at import (1-2 s of CPU per process). nbformat's schemas use no
+    formats, so mark the module absent (jsonschema then goes without that checker)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def _redirect_output(log_file: str) -> None:
     """Send this process's stdout and stderr (and its kernels') to ``log_file``."""
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -412,6 +420,7 @@ def serve(log_file: str) -> int:
     reply = os.fdopen(os.dup(1), "w", buffering=1)  # the protocol's channel; fd 1 goes to the log from now on
     _redirect_output(log_file)
     sandbox.become_subreaper()
+    skip_unused_slow_imports()
     for name in PRELOAD:
         importlib.import_module(name)
     import nbformat
