@@ -1,6 +1,7 @@
 """``dlcourse bench``: run solution notebooks outside pytest and measure them.
 
-For each notebook the runner records the wall time, the three slowest cells (with the first line of their
+For each notebook the runner records the wall time, the kernel's peak memory (resident set of the kernel and every
+process it starts, summed the way ``dlcourse grade`` sums it against its 4 GiB default limit), the three slowest cells (with the first line of their
 source) and the headline metrics the notebook reported with :func:`dlcourse.report`, then writes a Markdown
 table and a JSON file (default folder ``bench/``, which git ignores) and prints the table. A notebook that
 fails is reported as failed and the others still run.
@@ -32,12 +33,16 @@ import platform
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 #: How many of the slowest cells each result lists.
 SLOWEST = 3
+
+#: The grader's default memory limit per kernel (``dlcourse grade --memory``): every notebook must stay below it.
+MEMORY_LIMIT = 4 * 2**30
 
 #: Files notebooks write that make a rerun skip training (``train_or_load``) or are its by-products.
 ARTIFACTS = ("*.keras", "*.history.json", "*.weights.h5")
@@ -127,6 +132,75 @@ def find_notebooks(topics: list[str], root: Path | None = None) -> list[Path]:
 # running one notebook
 
 
+class PeakMemory:
+    """Samples the resident memory of a process and all its descendants in a background thread; keeps the peak.
+
+    The sum of resident sets over the process tree is what ``dlcourse grade`` compares with its memory limit, so
+    a notebook whose peak here is under 4 GiB also passes the grader's default limit.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, pid: int) -> None:
+        """Start sampling ``pid`` and its children (once; later calls are ignored)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._sample, args=(pid,), daemon=True)
+            self._thread.start()
+
+    def _sample(self, pid: int) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(pid)
+        except psutil.Error:
+            return
+        while not self._stop.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:  # the kernel has ended
+                return
+            total = 0
+            for proc in tree:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:  # a child that ended between listing and reading
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int | None:
+        """Stop sampling; the peak in bytes, or None if nothing was ever sampled."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return self.peak or None
+
+
+def _kernel_pid(client: Any) -> int | None:
+    """The process id of the kernel an nbclient client started (local kernels only)."""
+    process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def format_bytes(n: int | None) -> str:
+    """``3.2e9`` -> ``"3.0 GiB"``; ``None`` -> ``"?"``."""
+    if not n:
+        return "?"
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n / 2**10:.0f} KiB"
+
+
+def _memory_cell(peak: int | None) -> str:
+    over = peak is not None and peak >= MEMORY_LIMIT
+    return format_bytes(peak) + (f" **over the grader's {format_bytes(MEMORY_LIMIT)} limit**" if over else "")
+
+
 def _first_line(source: str) -> str:
     for line in source.splitlines():
         if line.strip():
@@ -186,7 +260,8 @@ def bench_notebook(
     Returns
     -------
     dict
-        ``path``, ``status`` ("ok" or "failed"), ``seconds``, ``slowest_cells`` (list of ``index``,
+        ``path``, ``status`` ("ok" or "failed"), ``seconds``, ``peak_memory_bytes`` (the kernel's peak resident
+        memory with its children, None if it never ran a cell), ``slowest_cells`` (list of ``index``,
         ``first_line``, ``seconds``), ``metrics`` (name -> value), ``error`` (None or a short message) and
         ``saved_models`` (the ``*.keras`` files present before the run; empty with ``fresh``).
     """
@@ -207,9 +282,13 @@ def bench_notebook(
         saved_models = sorted(p.name for p in path.parent.glob("*.keras"))
     cell_seconds: dict[int, float] = {}
     started: dict[int, float] = {}
+    memory = PeakMemory()
 
     def on_cell_execute(cell: Any, cell_index: int) -> None:
         started[cell_index] = time.perf_counter()
+        pid = _kernel_pid(client)
+        if pid is not None:
+            memory.watch(pid)
 
     def on_cell_executed(cell: Any, cell_index: int, execute_reply: Any) -> None:
         if cell_index in started:
@@ -244,6 +323,7 @@ def bench_notebook(
         where = f" in cell {failing} ({_first_line(nb.cells[failing].source)})" if failing is not None else ""
         error = f"{type(exc).__name__}{where}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
     seconds = time.perf_counter() - start
+    peak_memory = memory.stop()
     # a cell that timed out or killed the kernel never reached on_cell_executed: time it up to now
     for index, begun in started.items():
         cell_seconds.setdefault(index, (start + seconds) - begun)
@@ -261,6 +341,7 @@ def bench_notebook(
         "path": _relative(path, root),
         "status": "failed" if error else "ok",
         "seconds": round(seconds, 2),
+        "peak_memory_bytes": peak_memory,
         "slowest_cells": [
             {"index": index, "first_line": _first_line(nb.cells[index].source), "seconds": round(secs, 2)}
             for index, secs in slowest
@@ -324,8 +405,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         + (" · fresh (no saved models)" if report.get("fresh") else "")
         + f" · total {format_seconds(report['total_seconds'])}",
         "",
-        "| notebook | status | wall time | slowest cells (index: first line, time) | reported metrics |",
-        "|---|---|---|---|---|",
+        "| notebook | status | wall time | peak memory | slowest cells (index: first line, time) | reported metrics |",
+        "|---|---|---|---|---|---|",
     ]
     for result in report["notebooks"]:
         slow = "<br>".join(
@@ -336,7 +417,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         if result.get("saved_models"):
             status += f" (loaded? saved: {', '.join(result['saved_models'])})"
         lines.append(
-            f"| {_cell(result['path'])} | {status} | {format_seconds(result['seconds'])} | {slow} | {_cell(metrics)} |"
+            f"| {_cell(result['path'])} | {status} | {format_seconds(result['seconds'])} "
+            f"| {_memory_cell(result.get('peak_memory_bytes'))} | {slow} | {_cell(metrics)} |"
         )
     failed = sum(result["status"] != "ok" for result in report["notebooks"])
     lines += ["", f"{len(report['notebooks']) - failed} ran, {failed} failed."]

@@ -25,6 +25,8 @@ def topic(tmp_path):
     _notebook(
         solutions / "01_ok.ipynb",
         "import os, time\nimport dlcourse\ntime.sleep(0.3)\nprint(os.getcwd())",
+        # 400 MiB held for a moment: the peak-memory column must see it
+        "import numpy as np\nblock = np.ones(400 * 2**20, dtype=np.uint8)\ntime.sleep(1.0)\ndel block",
         "dlcourse.report('test_accuracy', 0.875)\ndlcourse.report('quick', dlcourse.QUICK)\n"
         "dlcourse.report('cwd_is_notebook_dir', os.path.basename(os.getcwd()) == 'solutions')",
     )
@@ -59,8 +61,9 @@ def test_bench_runs_notebooks_records_metrics_and_survives_a_failure(topic, tmp_
     assert ok["metrics"] == {"test_accuracy": 0.875, "quick": quick, "cwd_is_notebook_dir": True}
     assert ok["seconds"] >= 0.3
     slowest = ok["slowest_cells"][0]
-    assert slowest["index"] == 1 and slowest["first_line"] == "import os, time" and slowest["seconds"] >= 0.3
-    assert len(ok["slowest_cells"]) == 2  # only code cells are timed
+    assert slowest["index"] == 2 and slowest["first_line"] == "import numpy as np" and slowest["seconds"] >= 1.0
+    assert len(ok["slowest_cells"]) == 3  # only code cells are timed
+    assert 400 * 2**20 < ok["peak_memory_bytes"] < 2 * 2**30  # the block, plus a Python kernel with NumPy
 
     assert failed["status"] == "failed"
     assert "ZeroDivisionError" in failed["error"] and "cell 2 (1 / 0)" in failed["error"]
@@ -70,6 +73,7 @@ def test_bench_runs_notebooks_records_metrics_and_survives_a_failure(topic, tmp_
     markdown = (out / f"bench-{mode}.md").read_text()
     assert f"# dlcourse bench: {mode} mode" in markdown
     assert "| Tiny-Topic/solutions/01_ok.ipynb | ok |" in markdown
+    assert "| peak memory |" in markdown and f"| {bench.format_bytes(ok['peak_memory_bytes'])} |" in markdown
     assert "test_accuracy = 0.875" in markdown
     assert "**FAILED**: cell 2 (1 / 0): ZeroDivisionError" in markdown
     assert "1 ran, 1 failed." in markdown
@@ -87,6 +91,17 @@ def test_read_metrics_skips_broken_lines_and_keeps_the_last_value(tmp_path):
     path.write_text('{"name": "a", "value": 1}\n{"name": "a", "value": 2}\n{"name": "b", "val\n')
     assert bench.read_metrics(path) == {"a": 2}
     assert bench.read_metrics(tmp_path / "missing.jsonl") == {}
+
+
+def test_memory_over_the_graders_limit_is_flagged():
+    assert "over the grader's 4.0 GiB limit" in bench._memory_cell(bench.MEMORY_LIMIT + 1)
+    assert bench._memory_cell(bench.MEMORY_LIMIT - 2**20) == "4.0 GiB"
+
+
+def test_format_bytes():
+    assert bench.format_bytes(None) == "?"
+    assert bench.format_bytes(3 * 2**30 + 2**29) == "3.5 GiB"
+    assert bench.format_bytes(300 * 2**20) == "300.0 MiB"
 
 
 def test_format_seconds():
