@@ -343,7 +343,8 @@ def grade_topic(topic: Path, submissions: Path, out: Path, options: Options,
 
     Students are graded by ``options.workers`` long-lived worker processes. While it runs, this process is a
     child subreaper: whatever a killed worker's kernels left behind is re-parented here and killed; when it
-    returns, no process a submission started is alive.
+    returns, no process a submission started is alive. (So are any other children the caller started, from
+    another thread, while it ran: call it where nothing else spawns processes meanwhile.)
     """
     started = time.time()
     topic, submissions, out = Path(topic).resolve(), Path(submissions).resolve(), Path(out).resolve()

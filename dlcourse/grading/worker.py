@@ -191,7 +191,7 @@ def grade(job: dict) -> dict:
         phases[name] = round(now - clock[0], 3)
         clock[0] = now
 
-    for key in sandbox.PASS_ENV:  # the kernel gets the settings of this run, not those of the fork server
+    for key in sandbox.PASS_ENV:  # the kernel gets the settings of this run, not those of the worker's start
         os.environ.pop(key, None)
     os.environ.update(job.get("env", {}))
     A, student = job["assignment"], job["student"]
