@@ -229,6 +229,39 @@ def check_most_confused(func):  # CNN 02 Ex 2.3
                           ((np.array([[9, 0], [1, 9]]),), (1, 0))], name="most_confused")
 
 
+def conv2d_multi_reference(x, kernels, bias):  # CNN 04 Ex 4.1 (the solution)
+    k = kernels.shape[0]
+    out = np.empty((x.shape[0] - k + 1, x.shape[1] - k + 1, kernels.shape[3]))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.tensordot(x[i:i + k, j:j + k, :], kernels, axes=3) + bias
+    return out
+
+
+def check_conv2d_multi(func):  # CNN 04 Ex 4.1 (visible; the notebook's expected value comes from Keras)
+    rng = np.random.default_rng(4)
+    x, w, b = rng.normal(size=(6, 6, 3)), rng.normal(size=(3, 3, 3, 4)), rng.normal(size=4)
+    check_function(func, [((x, w, b), conv2d_multi_reference(x, w, b))], rtol=1e-4, atol=1e-4, kind="convolution",
+                   name="conv2d_multi (a 6x6 image with 3 channels, 4 kernels of 3x3)")
+
+
+def check_receptive_field(func):  # CNN 04 Ex 4.2
+    check_function(func, [(([(3, 1)],), 3), (([(3, 1), (3, 1)],), 5), (([(3, 1), (2, 2), (3, 1)],), 8)],
+                   name="receptive_field")
+
+
+def check_conv_cost(func):  # CNN 04 Ex 4.3 (Keras's count_params() for the two layers: 18,496 and 2,400)
+    check_function(func, [(("standard", 3, 32, 64, 14, 14), (18_496, 3 * 3 * 32 * 64 * 14 * 14)),
+                          (("separable", 3, 32, 64, 14, 14), (2_400, (3 * 3 * 32 + 32 * 64) * 14 * 14))],
+                   name="conv_cost")
+
+
+def check_precision_recall(func):  # CNN 04 Ex 4.6 (expected: sklearn's precision_recall_fscore_support)
+    cm = np.array([[50, 3, 1], [7, 40, 3], [2, 2, 45]], dtype=float)
+    p, r = np.diag(cm) / cm.sum(axis=0), np.diag(cm) / cm.sum(axis=1)
+    check_function(func, [((cm.astype(int),), (p, r, 2 * p * r / (p + r)))], name="precision_recall_from_confusion")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Keras models (ANN 02, CNN 02): one import, tiny builds
 # --------------------------------------------------------------------------------------------------------------
@@ -438,6 +471,31 @@ def gradient_descent(x, y, learning_rate, n_steps, w0=0.0, b0=0.0):
     Row("CNN1.4 conv_output_size ignores padding and stride", lambda: check_conv_output_size(
         lambda n, kernel_size, padding=0, stride=1: n - kernel_size + 1), "does not use (all of) its parameters",
         absent=("off-by-one",)),
+    # ---- CNN 04: modern convnet patterns ----
+    Row("CNN4.1 conv2d_multi with each kernel flipped (4-D kernels: no pattern the evidence shows)",
+        lambda: check_conv2d_multi(lambda x, kernels, bias: conv2d_multi_reference(x, kernels[::-1, ::-1], bias)),
+        None, absent=("gradient",)),
+    Row("CNN4.2 receptive_field starts from 0 instead of 1 pixel", lambda: check_receptive_field(
+        notebook("""
+def receptive_field(stack):
+    field, jump = 0, 1
+    for kernel_size, stride in stack:
+        field += (kernel_size - 1) * jump
+        jump *= stride
+    return field
+""")["receptive_field"]), "off-by-one"),
+    Row("CNN4.3 conv_cost without the biases", lambda: check_conv_cost(
+        lambda kind, k, c_in, c_out, h_out, w_out: (
+            (k * k * c_in * c_out if kind == "standard" else k * k * c_in + c_in * c_out),
+            (k * k * c_in * c_out if kind == "standard" else k * k * c_in + c_in * c_out) * h_out * w_out)),
+        None, absent=("off-by-one",)),
+    Row("CNN4.6 precision and recall swapped (row sums for precision)", lambda: check_precision_recall(
+        notebook("""
+def precision_recall_from_confusion(cm):
+    cm = np.asarray(cm, dtype=float)
+    precision, recall = np.diag(cm) / cm.sum(axis=1), np.diag(cm) / cm.sum(axis=0)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+""")["precision_recall_from_confusion"]), None),
     *keras_rows(),
 ]
 

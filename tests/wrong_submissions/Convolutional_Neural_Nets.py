@@ -27,6 +27,26 @@ start = time.perf_counter()
 """
 
 
+def _modern_training_run(build: str, x: str, y: str) -> str:
+    """The training cell of notebook 04 (Exercise 4.5) as a student would write it."""
+    return f"""
+MODERN_EPOCHS = dlcourse.pick(full=8, quick=1)
+
+
+def train_modern_convnet():
+    model = compile_classifier({build}(), MODERN_EPOCHS, len({x}))
+    model.fit({x}, {y}, epochs=MODERN_EPOCHS, batch_size=BATCH_SIZE, validation_split=0.1, verbose=2)
+    return model
+
+
+modern_path = "fashion_modern.keras"
+modern_trained_here = True
+start = time.perf_counter()
+modern_model = checks.train_or_load(modern_path, train_modern_convnet)
+modern_seconds = time.perf_counter() - start
+"""
+
+
 WRONG = {
     ("01_convolution_and_pooling.ipynb", "ex1_1_check"): Wrong(
         source='''
@@ -204,5 +224,93 @@ def overfitting_gap(history, epoch):
     return float(history["accuracy"][epoch - 1] - history["val_accuracy"][epoch - 1])
 ''',
         why="returns the last of several epochs with the same lowest validation loss, not the first",
+    ),
+    ("04_modern_convnet_patterns.ipynb", "ex4_1_check"): Wrong(
+        source='''
+def conv2d_multi(x, kernels, bias):
+    x = np.asarray(x, dtype=float)
+    k = kernels.shape[0]
+    out_size = x.shape[0] - k + 1  # images are square, aren't they?
+    out = np.empty((out_size, out_size, kernels.shape[3]))
+    for i in range(out_size):
+        for j in range(out_size):
+            out[i, j] = np.tensordot(x[i:i + k, j:j + k, :], kernels, axes=3) + bias
+    return out
+''',
+        why="assumes a square image: uses the height for the output width too",
+    ),
+    ("04_modern_convnet_patterns.ipynb", "ex4_2_check"): Wrong(
+        source='''
+def receptive_field(stack):
+    field = 1
+    for kernel_size, stride in stack:  # r_in = s * r_out + (k - s), but applied from the first layer up
+        field = field * stride + (kernel_size - stride)
+    return int(field)
+''',
+        why="applies the backward recursion r = s r + (k - s) from the input upwards instead of from the top down",
+    ),
+    ("04_modern_convnet_patterns.ipynb", "ex4_3_check"): Wrong(
+        source='''
+def conv_cost(kind, k, c_in, c_out, h_out, w_out):
+    if kind == "standard":
+        weights = k * k * c_in * c_out
+    else:
+        weights = k * k * c_in + c_in * c_out
+    return int(weights + c_out), int(weights * h_out * h_out)  # square feature maps assumed
+''',
+        why="counts h_out * h_out output positions (square maps) instead of h_out * w_out",
+    ),
+    ("04_modern_convnet_patterns.ipynb", "ex4_4_check"): Wrong(
+        source='''
+def residual_block(x, filters, name):
+    shortcut = layers.Conv2D(filters, 1, name=f"{name}_shortcut")(x)  # biases kept everywhere
+    x = layers.SeparableConv2D(filters, 3, padding="same", name=f"{name}_sep1")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn1")(x)
+    x = layers.Activation("relu", name=f"{name}_relu1")(x)
+    x = layers.SeparableConv2D(filters, 3, padding="same", name=f"{name}_sep2")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn2")(x)
+    x = layers.Add(name=f"{name}_add")([x, shortcut])
+    x = layers.Activation("relu", name=f"{name}_relu2")(x)
+    return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+
+
+def build_modern_convnet():
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, 3, padding="same", name="stem_conv")(inputs)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.Activation("relu", name="stem_relu")(x)
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)
+    x = residual_block(x, 64, "block1")
+    x = residual_block(x, 128, "block2")
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dropout(0.3, name="dropout")(x)
+    outputs = layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="modern_convnet")
+''',
+        why="keeps the default use_bias=True in the convolutions before batch normalisation (useless biases)",
+    ),
+    ("04_modern_convnet_patterns.ipynb", "ex4_5_check"): [
+        Wrong(
+            setup=_remove("fashion_modern"),
+            source=_modern_training_run("build_modern_convnet", "x_test", "y_test"),
+            why="trains on the test images (x_test, y_test), which the check then evaluates it on",
+        ),
+        Wrong(
+            setup=_remove("fashion_modern"),
+            source=_modern_training_run("build_plain_convnet", "x_train", "y_train"),
+            why="trains the plain convnet instead of build_modern_convnet()",
+        ),
+    ],
+    ("04_modern_convnet_patterns.ipynb", "ex4_6_check"): Wrong(
+        source='''
+def precision_recall_from_confusion(cm):
+    cm = np.asarray(cm, dtype=float)
+    tp = np.diag(cm)
+    precision = tp / cm.sum(axis=0)  # no guard: 0 / 0 is nan for a class that is never predicted
+    recall = tp / cm.sum(axis=1)
+    f1 = 2 * precision * recall / (precision + recall)
+    return precision, recall, f1
+''',
+        why="divides by zero (nan) for a class that is never predicted instead of returning 0",
     ),
 }
