@@ -190,6 +190,52 @@ def check_numerical_gradient(func):  # GBL 03 Ex 3.2: the central difference is 
                            "expected": np.array([2.0, 4.0])}], rtol=1e-9, name="numerical_gradient")
 
 
+def softmax_rows(Z):
+    exp = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def check_softmax_ce_grad(func):  # GBL 04 Ex 4.2 (the hand-worked visible cases)
+    Z_big = np.zeros((2, 10))
+    Z_big[0, 2], Z_big[1, 5] = 1000.0, 1000.0
+    wrong_row = np.zeros(10)
+    wrong_row[5], wrong_row[0] = 1.0, -1.0
+    check_function(func, [
+        ((np.zeros((3, 10)), np.array([0, 3, 9])), (np.full((3, 10), 0.1) - np.eye(10)[[0, 3, 9]]) / 3),
+        ((Z_big, np.array([2, 0])), np.array([np.zeros(10), wrong_row]) / 2),
+    ], rtol=1e-7, atol=1e-10, kind="gradient", name="softmax_cross_entropy_grad")
+
+
+def check_backward(func):  # GBL 04 Ex 4.3: a small random network (the notebook's expected values come from autodiff)
+    rng = np.random.default_rng(4_300)
+    X, y = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
+    W1, b1, W2, b2 = rng.normal(size=(5, 4)), rng.normal(size=4), rng.normal(size=(4, 3)), rng.normal(size=3)
+    Z1 = X @ W1 + b1
+    H = np.maximum(Z1, 0.0)
+    dZ2 = (softmax_rows(H @ W2 + b2) - np.eye(3)[y]) / len(y)
+    dZ1 = dZ2 @ W2.T * (Z1 > 0)
+    check_function(func, [((dZ2, (X, Z1, H), W2), (X.T @ dZ1, dZ1.sum(axis=0), H.T @ dZ2, dZ2.sum(axis=0)))],
+                   rtol=1e-7, atol=1e-10, kind="gradient", name="backward")
+
+
+def backward_without_mask(dZ2, cache, W2):
+    X, Z1, H = cache
+    dZ1 = dZ2 @ W2.T  # the ReLU's mask forgotten
+    return X.T @ dZ1, dZ1.sum(axis=0), H.T @ dZ2, dZ2.sum(axis=0)
+
+
+def backward_transposed(dZ2, cache, W2):
+    X, Z1, H = cache
+    dZ1 = dZ2 @ W2.T * (Z1 > 0)
+    return dZ1.T @ X, dZ1.sum(axis=0), dZ2.T @ H, dZ2.sum(axis=0)
+
+
+def backward_mean_biases(dZ2, cache, W2):
+    X, Z1, H = cache
+    dZ1 = dZ2 @ W2.T * (Z1 > 0)
+    return X.T @ dZ1, dZ1.mean(axis=0), H.T @ dZ2, dZ2.mean(axis=0)
+
+
 def check_conv_step(func):  # CNN 01 Ex 1.1
     check_function(func, [((np.ones((3, 3)), np.ones((3, 3))), 9.0), ((np.arange(9.0).reshape(3, 3), np.eye(3)), 12.0),
                           ((np.arange(9.0).reshape(3, 3), -np.eye(3), 2.0), -10.0)], name="conv_step")
@@ -471,6 +517,20 @@ def gradient_descent(x, y, learning_rate, n_steps, w0=0.0, b0=0.0):
     Row("CNN1.4 conv_output_size ignores padding and stride", lambda: check_conv_output_size(
         lambda n, kernel_size, padding=0, stride=1: n - kernel_size + 1), "does not use (all of) its parameters",
         absent=("off-by-one",)),
+    # ---- GBL 04: back-propagation by hand ----
+    Row("GBL4.2 softmax cross-entropy gradient without the 1/n", lambda: check_softmax_ce_grad(
+        lambda Z2, y: softmax_rows(Z2) - np.eye(Z2.shape[1])[y]), "this case has n = 3 values"),
+    Row("GBL4.2 softmax cross-entropy gradient Y - P (sign flipped)", lambda: check_softmax_ce_grad(
+        lambda Z2, y: (np.eye(Z2.shape[1])[y] - softmax_rows(Z2)) / len(y)), "opposite sign, in a gradient exercise"),
+    Row("GBL4.2 softmax without subtracting the maximum (overflow)", lambda: check_softmax_ce_grad(
+        lambda Z2, y: (np.exp(Z2) / np.exp(Z2).sum(axis=1, keepdims=True) - np.eye(Z2.shape[1])[y]) / len(y)),
+        "contains NaN"),
+    Row("GBL4.3 backward forgets the ReLU mask: no pattern, no cause", lambda: check_backward(backward_without_mask),
+        None),
+    Row("GBL4.3 backward with dZ.T @ X (transposed weight gradients)", lambda: check_backward(backward_transposed),
+        "looks transposed"),
+    Row("GBL4.3 backward takes the mean over the batch for the biases (dZ2 already has the 1/n)",
+        lambda: check_backward(backward_mean_biases), "n = 6 values: did you divide by n where a sum was needed"),
     # ---- CNN 04: modern convnet patterns ----
     Row("CNN4.1 conv2d_multi with each kernel flipped (4-D kernels: no pattern the evidence shows)",
         lambda: check_conv2d_multi(lambda x, kernels, bias: conv2d_multi_reference(x, kernels[::-1, ::-1], bias)),

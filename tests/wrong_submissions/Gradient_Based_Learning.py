@@ -2,6 +2,37 @@
 
 from . import Wrong
 
+
+def _forget_saved_model(stem: str) -> str:
+    """Setup code that removes the quick-mode model train_or_load saved, so that the wrong training function runs."""
+    return f'''
+import os
+for _name in ("{stem}.quick.keras", "{stem}.quick.history.json"):
+    if os.path.exists(_name):
+        os.remove(_name)
+'''
+
+
+def _train_step_source(forward: str, loss: str) -> str:
+    """A CustomStepModel whose train_step follows the Keras recipe except for its forward and loss lines."""
+    return f'''
+class CustomStepModel(keras.Model):
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            {forward}
+            {loss}
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {{metric.name: metric.result() for metric in self.metrics}}
+'''
+
+
 WRONG = {
     ("01_gradient_descent.ipynb", "ex1_1_check"): Wrong(
         source='''
@@ -201,12 +232,7 @@ class Adam:
         why="creates m and v as np.zeros(2) (the examples' shape) instead of zeros like x",
     ),
     ("03_autodiff_and_optimisers.ipynb", "ex3_7_check"): Wrong(
-        setup='''
-import os
-for _name in ("fashion_mlp_adam.quick.keras", "fashion_mlp_adam.quick.history.json"):
-    if os.path.exists(_name):
-        os.remove(_name)
-''',
+        setup=_forget_saved_model("fashion_mlp_adam"),
         source='''
 def train_with(optimizer):
     model = build_mlp()
@@ -224,4 +250,112 @@ adam_history = adam_model.history
 ''',
         why="fits with Keras's default batch size 32 instead of BATCH_SIZE",
     ),
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_1_check"): Wrong(
+        source='''
+def forward(X, W1, b1, W2, b2):
+    H = np.maximum(0.0, X @ W1 + b1)
+    Z2 = H @ W2 + b2
+    return Z2, (X, H, H)  # caches the activation in place of the pre-activation Z1
+''',
+        why="caches H (after the ReLU) where the pre-activation Z1 belongs: same shapes, negative entries lost",
+    ),
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_2_check"): Wrong(
+        source='''
+def softmax_cross_entropy_grad(Z2, y):
+    exp = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
+    P = exp / exp.sum(axis=1, keepdims=True)
+    return (P - np.eye(10)[y]) / len(y)  # one-hot for MNIST's 10 classes, whatever Z2 has
+''',
+        why="builds the one-hot matrix for 10 classes instead of the k columns of Z2",
+    ),
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_3_check"): Wrong(
+        source='''
+def backward(dZ2, cache, W2):
+    X, Z1, H = cache
+    dW2 = H.T @ dZ2
+    db2 = dZ2.sum(axis=0)
+    dZ1 = (dZ2 @ W2.T) * (Z1 >= 0)  # lets the gradient through where Z1 is exactly 0
+    return X.T @ dZ1, dZ1.sum(axis=0), dW2, db2
+''',
+        why="the ReLU mask Z1 >= 0 passes gradient at a pre-activation of exactly 0 (the derivative there is 0)",
+    ),
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_4_check"): Wrong(
+        source='''
+def clip_by_global_norm(grads, clip_norm):
+    global_norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    scale = clip_norm / max(global_norm, clip_norm)
+    for g in grads:
+        g *= scale  # in place: the caller's gradients are changed too
+    return grads, global_norm
+''',
+        why="scales the caller's arrays in place instead of returning new ones",
+    ),
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_5_check"): [
+        Wrong(
+            source='''
+def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, alpha=0.0):
+    if step < warmup_steps:
+        return float(peak_lr * step / warmup_steps)
+    fraction = min(step - warmup_steps, decay_steps) / decay_steps
+    return float(peak_lr * 0.5 * (1 + np.cos(np.pi * fraction)))  # alpha ignored: always decays to 0
+''',
+            why="ignores the floor alpha",
+        ),
+        Wrong(
+            source='''
+def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, alpha=0.0):
+    if step < warmup_steps:
+        return float(peak_lr * step / warmup_steps)
+    fraction = (step - warmup_steps) / decay_steps  # not held at 1 after the end: the cosine rises again
+    return float(peak_lr * ((1 - alpha) * 0.5 * (1 + np.cos(np.pi * fraction)) + alpha))
+''',
+            why="does not hold the rate at its floor after warmup_steps + decay_steps",
+        ),
+    ],
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_6_check"): Wrong(
+        setup=_forget_saved_model("mnist_tape_loop"),
+        source='''
+def fit_with_tape(model, optimizer, x, y, epochs, batch_size):
+    loss_metric = keras.metrics.Mean()
+    accuracy_metric = keras.metrics.SparseCategoricalAccuracy()
+    history = {"loss": [], "accuracy": []}
+    for _ in range(epochs):
+        for i in range(len(x) // batch_size):  # full batches only: the last, smaller batch is dropped
+            x_batch, y_batch = x[i * batch_size : (i + 1) * batch_size], y[i * batch_size : (i + 1) * batch_size]
+            with tf.GradientTape() as tape:
+                predictions = model(x_batch, training=True)
+                loss = loss_fn(y_batch, predictions)
+            gradients = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+            loss_metric.update_state(loss)
+            accuracy_metric.update_state(y_batch, predictions)
+        history["loss"].append(float(loss_metric.result()))
+        history["accuracy"].append(float(accuracy_metric.result()))
+        loss_metric.reset_state()
+        accuracy_metric.reset_state()
+    return history
+
+
+def train_mnist_tape():
+    model = build_mlp()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    record = fit_with_tape(model, model.optimizer, x_train, y_train, TAPE_EPOCHS, BATCH_SIZE)
+    model.history = keras.callbacks.History()
+    model.history.history = record
+    return model
+
+
+tape_model = dlcourse.checks.train_or_load("mnist_tape_loop.keras", train_mnist_tape)
+''',
+        why="drops the last, smaller batch of every epoch (len(x) // batch_size batches)",
+    ),
+    ("04_backpropagation_and_training_loop.ipynb", "ex4_7_check"): [
+        Wrong(source=_train_step_source(forward="y_pred = self(x)  # no training=True: batch normalisation in inference mode",
+                                        loss="loss = self.compute_loss(x=x, y=y, y_pred=y_pred)"),
+              why="calls the model without training=True"),
+        Wrong(source=_train_step_source(forward="y_pred = self(x, training=True)",
+                                        loss="loss = ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred))"),
+              why="computes the loss by hand instead of self.compute_loss: the L2 penalty is left out"),
+    ],
 }
