@@ -187,13 +187,10 @@ def _kernel_pid(client: Any) -> int | None:
 
 
 def format_bytes(n: int | None) -> str:
-    """``3.2e9`` -> ``"3.0 GiB"``; ``None`` -> ``"?"``."""
-    if not n:
-        return "?"
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20)):
-        if n >= factor:
-            return f"{n / factor:.1f} {unit}"
-    return f"{n / 2**10:.0f} KiB"
+    """``3.2e9`` -> ``"3.0 GiB"`` (the grader's format, so the two agree on the limit); ``None`` -> ``"?"``."""
+    from dlcourse.grading.sandbox import format_size  # standard library only: keeps bench's import light
+
+    return format_size(n) if n else "?"
 
 
 def _memory_cell(peak: int | None) -> str:
