@@ -9,6 +9,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEPS_HASH := $(shell cat pyproject.toml scripts/install-system-deps.sh 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
+# The test set-up adds the [torch] extra (PyTorch for parity tests) on top of what `make lab` installs.
+TEST_STAMP := $(VENV)/.installed-test-$(DEPS_HASH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--port=9999 --no-browser"
 LAB_ARGS ?=
@@ -16,9 +18,15 @@ LAB_ARGS ?=
 PYTEST_ARGS ?=
 NOTEBOOKS = $(wildcard */solutions/*.ipynb)
 
-.PHONY: lab test env clean-env
+.PHONY: lab test env test-env clean-env
 
 env: $(STAMP)
+
+test-env: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,torch]'
+	touch $@
 
 $(STAMP):
 	@echo "==> Setting up $(VENV) with $(PYTHON) (once; reused until pyproject.toml changes)"
@@ -35,7 +43,7 @@ lab: env
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS)
 
 # Quick mode: notebooks run on small data with few epochs (dlcourse.pick), so CI finishes in minutes.
-test: env
+test: test-env
 	@if [ ! -d tests ]; then \
 	  echo "No tests/ in this copy of the course (a student copy): checking the set-up with dlcourse doctor."; \
 	  exec $(BIN)/dlcourse doctor; \
