@@ -32,10 +32,20 @@ def test_a_missing_environment_is_created(tmp_path):
 def test_an_up_to_date_environment_is_reused(tmp_path):
     venv = tmp_path / "venv"
     venv.mkdir()
-    (venv / f".installed-{_deps_hash()}").touch()  # what a finished set-up leaves behind
+    (venv / f".installed-{_deps_hash()}").touch()  # what a finished `make lab` set-up leaves behind
     assert _make("-q", "env", f"VENV={venv}").returncode == 0, "make would reinstall an up-to-date environment"
+    (venv / f".installed-test-{_deps_hash()}").touch()  # ... and what the test set-up adds
     plan = _make("-n", "test", f"VENV={venv}")
     assert "pip install" not in plan.stdout and "pytest" in plan.stdout
+
+
+def test_the_test_set_up_adds_only_the_torch_extra_to_a_lab_environment(tmp_path):
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / f".installed-{_deps_hash()}").touch()
+    plan = _make("-n", "test", f"VENV={venv}").stdout
+    assert "-m venv" not in plan and "-e '.[test,torch]'" in plan and "pytest" in plan
+    assert "torch" not in _make("-n", "lab", f"VENV={venv}").stdout  # students get TensorFlow only
 
 
 def test_changed_dependencies_trigger_a_reinstall(tmp_path):
