@@ -5,7 +5,9 @@
 - ``dlcourse.setup()``, ``dlcourse.pick(full=..., quick=...)``, ``dlcourse.report(name, value)``, ``dlcourse.QUICK``
   (module :mod:`dlcourse.runtime`);
 - dataset loaders ``load_mnist``, ``load_fashion_mnist``, ``load_imdb``, ``load_imdb_text``, ``imdb_word_index``,
-  ``cats_and_dogs``, ``load_housing``, ``load_glove`` (package :mod:`dlcourse.data`);
+  ``cats_and_dogs``, ``load_housing``, ``housing_csv``, ``load_glove`` (package :mod:`dlcourse.data`);
+- pretrained networks ``efficientnet_lite0``, ``imagenet_class_names``, ``decode_top_k`` (package
+  :mod:`dlcourse.pretrained`: ImageNet weights from an installed package, offline);
 - ``dlcourse.checks`` (checks that teach) and ``dlcourse.plots`` (one helper per kind of plot).
 """
 
@@ -25,13 +27,15 @@ _DATA = (
     "imdb_word_index",
     "cats_and_dogs",
     "load_housing",
+    "housing_csv",
     "load_glove",
     "imdb_dir",
     "cats_and_dogs_dir",
 )
-_SUBMODULES = ("checks", "plots", "data", "runtime")
+_PRETRAINED = ("efficientnet_lite0", "imagenet_class_names", "decode_top_k")
+_SUBMODULES = ("checks", "plots", "data", "runtime", "pretrained")
 
-__all__ = [*_RUNTIME, *_DATA, *_SUBMODULES]
+__all__ = [*_RUNTIME, *_DATA, *_PRETRAINED, *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:
@@ -39,6 +43,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("dlcourse.runtime"), name)
     if name in _DATA:
         return getattr(importlib.import_module("dlcourse.data"), name)
+    if name in _PRETRAINED:
+        return getattr(importlib.import_module("dlcourse.pretrained"), name)
     if name in _SUBMODULES:
         return importlib.import_module(f"dlcourse.{name}")
     raise AttributeError(f"module 'dlcourse' has no attribute {name!r}")

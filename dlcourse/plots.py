@@ -870,3 +870,179 @@ def plot_filters(
         fig.colorbar(shown, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="weight")
     fig.suptitle(title)
     return fig
+
+
+# --- Regularization --------------------------------------------------------------------------------------------
+
+
+def plot_history_grid(
+    histories: Mapping[str, Any],
+    metric: str = "loss",
+    *,
+    baseline: str | None = None,
+    ncols: int = 3,
+    mark_best: bool = True,
+    title: str | None = None,
+    logy: bool = False,
+    sharey: bool = True,
+) -> Any:
+    """Small multiples of learning curves: one panel per run, training and validation curves of one metric.
+
+    Each panel shows one run's training curve (solid) and validation curve (dashed). With ``baseline``, the
+    baseline run's two curves are drawn in grey in every other panel, so each run is compared with the same
+    reference, and the panels share the y axis (``sharey``) so that gaps can be compared across panels.
+
+    Parameters
+    ----------
+    histories
+        Mapping from a panel title (the run's name) to what ``model.fit`` returned (a ``keras.callbacks.History``)
+        or its ``.history`` dict. Each must hold ``metric``; ``"val_<metric>"`` is drawn when recorded.
+    metric
+        The metric to draw, e.g. ``"loss"``, ``"accuracy"`` or a metric's name given to ``compile``.
+    baseline
+        The key in ``histories`` of the reference run, drawn in grey behind every other panel's curves.
+    ncols
+        Number of panels per row.
+    mark_best
+        Mark the best validation epoch of each run with a dotted vertical line (the lowest value, or the highest
+        for a metric whose name contains "acc" or "auc").
+    title
+        Title of the whole figure; defaults to "Training and validation <metric>".
+    logy
+        Use a logarithmic y axis.
+    sharey
+        Share the y axis between the panels.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes
+        The panels, in the order of ``histories`` (unused panels of the last row are removed).
+
+    Examples
+    --------
+    >>> runs = {"baseline": {"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.8, 0.9]},
+    ...         "dropout": {"loss": [1.1, 0.7, 0.5], "val_loss": [1.1, 0.8, 0.7]}}
+    >>> axes = plot_history_grid(runs, "loss", baseline="baseline")
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    records = {}
+    for name, history in histories.items():
+        record = getattr(history, "history", history)
+        if not isinstance(record, Mapping):
+            raise TypeError(f"{name!r}: expected what model.fit returned or its .history dict, got {type(history)}.")
+        if metric not in record:
+            raise KeyError(f"{name!r} has no {metric!r} in its history; it recorded {sorted(record)}.")
+        records[name] = record
+    if not records:
+        raise ValueError("no histories to draw.")
+    if baseline is not None and baseline not in records:
+        raise KeyError(f"baseline {baseline!r} is not one of the histories {list(records)}.")
+    higher_is_better = any(word in metric.lower() for word in ("acc", "auc"))
+    n = len(records)
+    ncols = max(1, min(ncols, n))
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows + 0.5), squeeze=False, sharey=sharey)
+    flat = axes.ravel()
+
+    def curves(axis, record, *, grey=False, label=""):
+        train = np.asarray(record[metric], dtype=float)
+        epochs = np.arange(1, len(train) + 1)
+        style = dict(color="grey", alpha=0.6, linewidth=1.0) if grey else dict(linewidth=1.8)
+        axis.plot(epochs, train, "-", label=f"{label}training", **style)
+        key = f"val_{metric}"
+        if key in record:
+            val = np.asarray(record[key], dtype=float)
+            line, = axis.plot(np.arange(1, len(val) + 1), val, "--", label=f"{label}validation", **style)
+            if mark_best and not grey and len(val):
+                best = int(np.argmax(val) if higher_is_better else np.argmin(val)) + 1
+                axis.axvline(best, color=line.get_color(), linestyle=":", linewidth=1.0,
+                             label=f"best validation epoch ({best})")
+
+    for axis, (name, record) in zip(flat, records.items()):
+        if baseline is not None and name != baseline:
+            curves(axis, records[baseline], grey=True, label=f"{baseline}: ")
+        curves(axis, record)
+        if logy:
+            axis.set_yscale("log")
+        axis.set(xlabel="epoch", ylabel=metric, title=name)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize="x-small")
+    for axis in flat[n:]:
+        axis.remove()
+    fig.suptitle(title or f"Training and validation {metric}")
+    fig.tight_layout()
+    return flat[:n]
+
+
+def plot_augmentations(
+    original: Any,
+    variants: Mapping[str, Any],
+    *,
+    title: str = "Random augmentations of one image",
+) -> Any:
+    """Show an image and random augmented versions of it: one row per augmentation, the original first.
+
+    Parameters
+    ----------
+    original
+        The image, shape ``(height, width, 3)`` (RGB, values 0..255 or 0..1) or ``(height, width)`` (grey).
+    variants
+        Mapping from a row label (e.g. ``"RandomRotation(0.1)"``) to the augmented versions of ``original`` drawn
+        for that row, an array of shape ``(n, height, width[, 3])``. Rows may hold different numbers of versions.
+    title
+        Title of the whole figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure: the original in the first column (its row label on the left), the versions to its right.
+
+    Examples
+    --------
+    >>> image = np.random.rand(32, 32, 3)
+    >>> variants = {"flip": image[None, :, ::-1], "noise": image + 0.1 * np.random.rand(3, 32, 32, 3)}
+    >>> fig = plot_augmentations(image, variants)
+    """
+    import matplotlib.pyplot as plt
+
+    if not variants:
+        raise ValueError("no augmented versions to show.")
+    rows = {label: np.asarray(images) for label, images in variants.items()}
+    for label, images in rows.items():
+        if images.ndim not in (3, 4) or len(images) == 0:
+            raise ValueError(f"{label!r}: expected an array of shape (n, height, width[, 3]), got {images.shape}.")
+    ncols = 1 + max(len(images) for images in rows.values())
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(1.5 * ncols, 1.6 * len(rows) + 0.5), squeeze=False)
+
+    def show(axis: Any, image: Any) -> None:
+        image = np.asarray(image)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.ndim == 3:
+            # values 0..255 as bytes; augmented float images may stray slightly outside 0..1 or 0..255
+            image = np.clip(image, 0, 255).astype("uint8") if image.max() > 1.0 else np.clip(image, 0.0, 1.0)
+        axis.imshow(image, cmap="gray" if image.ndim == 2 else None)
+
+    for r, (label, images) in enumerate(rows.items()):
+        for c, axis in enumerate(axes[r]):
+            # ticks and frame off, but not the axis: the row label is the first panel's y label
+            axis.set_xticks([])
+            axis.set_yticks([])
+            for spine in axis.spines.values():
+                spine.set_visible(False)
+            if c == 0:
+                show(axis, original)
+                axis.set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+            elif c <= len(images):
+                show(axis, images[c - 1])
+            else:
+                axis.remove()
+                continue
+            if r == 0:
+                axis.set_title("original" if c == 0 else f"draw {c}", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

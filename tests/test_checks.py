@@ -695,3 +695,129 @@ def test_check_function_probes_never_modify_the_notebooks_data():
     assert "reads `data` instead of its parameter `x`" in message
     np.testing.assert_array_equal(namespace["data"], [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(case_input, [5.0, 6.0])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# tf.data: check_dataset, count_calls, pipeline_steps (tiny pipelines over strings: no files needed)
+# --------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tf():
+    return pytest.importorskip("tensorflow")
+
+
+NAMES = [f"photo_{i:02d}.jpg" for i in range(20)]
+STEPS = ["from_tensor_slices", "map (parallel)", "cache", "shuffle", "batch", "prefetch"]
+
+
+def name_hash(path):
+    import tensorflow as tf
+
+    return tf.strings.to_hash_bucket_fast(path, 1000)
+
+
+def pipeline(tf, decode, *, cache="after_map", parallel=True, reshuffle=True, buffer=None, drop=False, repeat=False):
+    """The specified image pipeline, or one of its classic variations."""
+    ds = tf.data.Dataset.from_tensor_slices((NAMES, np.arange(20, dtype=np.int32) % 2))
+    if cache == "before_map":
+        ds = ds.cache()
+    ds = ds.map(lambda p, y: (decode(p), y), num_parallel_calls=tf.data.AUTOTUNE if parallel else None)
+    if cache == "after_map":
+        ds = ds.cache()
+    ds = ds.shuffle(buffer or len(NAMES), seed=1, reshuffle_each_iteration=reshuffle)
+    if cache == "after_shuffle":
+        ds = ds.cache()
+    ds = ds.batch(6, drop_remainder=drop)
+    return (ds.repeat() if repeat else ds).prefetch(tf.data.AUTOTUNE)
+
+
+def dataset_check(tf, **variation):
+    counter = checks.count_calls(name_hash)
+    spec = (tf.TensorSpec((None,), tf.int64), tf.TensorSpec((None,), tf.int32))
+    checks.check_dataset(lambda: pipeline(tf, counter, **variation), name="build_pipeline", element_spec=spec,
+                         expected=pipeline(tf, name_hash), passes=2, reshuffled=True, batched=True,
+                         counter=counter, calls=len(NAMES), calls_when_built=0)
+
+
+def test_count_calls_counts_executions_in_parallel_maps_not_tracing(tf):
+    double = checks.count_calls(lambda x: 2 * x)
+    assert double(tf.constant(3)).numpy() == 6 and double.calls == 1
+    double.reset()
+    ds = tf.data.Dataset.range(200).map(double, num_parallel_calls=8).prefetch(4)
+    assert sum(int(x) for x in ds) == 2 * sum(range(200)) and double.calls == 200  # each element exactly once
+    assert "calls=200" in repr(double)
+
+
+def test_pipeline_steps_names_the_python_methods(tf):
+    assert checks.pipeline_steps(pipeline(tf, name_hash)) == STEPS
+    assert checks.pipeline_steps(pipeline(tf, name_hash, parallel=False, cache="before_map")) == [
+        "from_tensor_slices", "cache", "map", "shuffle", "batch", "prefetch"]
+    lines = tf.data.TextLineDataset(["a.csv"]).skip(1).batch(2, num_parallel_calls=2).repeat()
+    # TensorFlow builds a TextLineDataset itself from steps: one dataset of lines per file name, flattened
+    assert checks.pipeline_steps(lines) == ["from_tensor_slices", "flat_map", "skip", "batch", "repeat"]
+    zipped = tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(3).take(2)))
+    assert checks.pipeline_steps(zipped.with_options(tf.data.Options())) == ["range", "range", "take", "zip"]
+
+
+def test_check_dataset_passes_on_the_specified_pipeline(tf, capsys):
+    dataset_check(tf)
+    out = capsys.readouterr().out
+    assert out.startswith("✓ build_pipeline: element_spec ((int64 (None,), int32 (None,)))")
+    assert "4 elements per pass, first pass as expected, reshuffled between passes" in out
+    assert "20 calls of name_hash over 2 passes" in out
+    assert checks.check_dataset(pipeline(tf, name_hash), steps=STEPS, passes=2) is None  # a dataset, not a builder
+    assert capsys.readouterr().out == f"✓ dataset: steps {' → '.join(STEPS)}, 4 elements per pass\n"
+
+
+@pytest.mark.parametrize("variation, lines", [
+    ({"cache": None}, ["expected 20 calls of name_hash over 2 passes; found 40 calls",
+                       "Hint: name_hash ran for every element in each of the 2 passes"]),
+    ({"cache": "before_map"}, ["found 40 calls", "a cache() before that map stores only the map's inputs"]),
+    ({"cache": "after_shuffle"}, ["expected pass 2 in another order than pass 1; found the same order",
+                                  "Hint: the second pass replays the first pass's order"]),
+    ({"buffer": 3}, ["(first pass): expected the expected order; found the same examples in another order"]),
+    ({"drop": True}, ["expected element_spec int64 (None,); found int64 (6,)", "in element_spec[0]",
+                      "Hint: the first (batch) dimension is fixed at 6", "drop_remainder=True"]),
+    ({"repeat": True}, ["expected a finite dataset (one pass = one epoch); found an infinite dataset",
+                        "Hint: repeat() without a count makes a dataset endless"]),
+])
+def test_check_dataset_names_what_differs_and_the_cause_the_evidence_shows(tf, variation, lines):
+    message = failure(dataset_check, tf, **variation)
+    for line in lines:
+        assert line in message, message
+
+
+def test_check_dataset_steps_calls_when_built_and_errors(tf):
+    message = failure(checks.check_dataset, pipeline(tf, name_hash, parallel=False), name="ds", steps=STEPS)
+    assert "ds (its steps): expected from_tensor_slices → map (parallel) → cache" in message
+    assert "Observed: step 2 is 'map' where 'map (parallel)' is expected." in message
+    assert "Observed: the first step agrees (from_tensor_slices)." in message
+    assert "a map without num_parallel_calls runs in parallel only if" in message and "Next step:" in message
+
+    counter = checks.count_calls(name_hash)
+
+    def eager():  # decodes everything while building: nothing is left for the pipeline to do lazily
+        values = [counter(tf.constant(n)) for n in NAMES]
+        return tf.data.Dataset.from_tensor_slices(values).batch(6)
+
+    message = failure(checks.check_dataset, eager, name="ds", counter=counter, calls_when_built=0)
+    assert "expected 0 calls of name_hash while the dataset is built; found 20 calls" in message
+
+    def broken():
+        raise ValueError("no such file")
+
+    message = failure(checks.check_dataset, broken, name="ds")
+    assert "expected a tf.data.Dataset; found ValueError raised" in message and "ValueError: no such file" in message
+    assert "expected a tf.data.Dataset; found None" in failure(checks.check_dataset, lambda: None, name="ds")
+
+    def not_implemented():
+        raise NotImplementedError()
+
+    assert "replace `raise NotImplementedError()`" in failure(checks.check_dataset, not_implemented, name="ds")
+    bad_map = tf.data.Dataset.from_tensor_slices(["1", "x"]).map(tf.strings.to_number)
+    message = failure(checks.check_dataset, bad_map, name="ds")
+    assert "found InvalidArgumentError raised in pass 1" in message
+    message = failure(checks.check_dataset, tf.data.Dataset.range(5), expected=[0, 1, 2, 9, 4], name="ds")
+    assert "(first pass): expected element 3 = 9; found element 3 = 3" in message
+    assert "other examples than the expected one" in message
+    with pytest.raises(ValueError, match="at least 2"):
+        checks.check_dataset(tf.data.Dataset.range(5), reshuffled=True)

@@ -30,3 +30,16 @@ def test_housing_dataframe():
     }  # fmt: skip
     assert housing["median_house_value"].between(14_999, 500_001).all()
     assert str(housing["median_income"].dtype) == "float64"
+
+
+def test_housing_csv_is_the_file_in_the_archive_unpacked_once(isolated_data):
+    from dlcourse import housing_csv, load_housing
+
+    path = housing_csv()
+    assert path.parent == isolated_data / "derived" and path.suffix == ".csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",") == list(load_housing().columns)
+    assert len(lines) == 20641
+    assert sum(",," in line for line in lines) == 207  # the missing total_bedrooms are empty fields
+    stamp = path.stat().st_mtime_ns
+    assert housing_csv() == path and path.stat().st_mtime_ns == stamp  # found, not unpacked again

@@ -373,6 +373,195 @@ def mean_and_std_no_return(values):
     (mean, (sum((v - mean) ** 2 for v in values) / n) ** 0.5)  # noqa: B018 - the missing `return`
 
 
+def tf_data_rows() -> list[Row]:
+    """Regularization 02, Exercises 2.1 and 2.2 (the pipeline on file names: the check's logic needs no photos)."""
+    names = [f"cat.{i}.jpg" for i in range(12)] + [f"dog.{i}.jpg" for i in range(12)]
+
+    def check_pipeline(cache: str) -> None:
+        import tensorflow as tf
+
+        from dlcourse.checks import check_dataset, count_calls
+
+        def decode(path):
+            return tf.strings.to_hash_bucket_fast(path, 10_000)
+
+        def build(paths, labels, decode_fn, batch_size, seed, cache=cache):  # the student's pipeline
+            ds = tf.data.Dataset.from_tensor_slices((paths, labels))
+            ds = ds.map(lambda path, label: (decode_fn(path), label), num_parallel_calls=tf.data.AUTOTUNE)
+            ds = ds.cache() if cache == "after_map" else ds
+            ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+            ds = ds.cache() if cache == "after_shuffle" else ds
+            return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+        labels = np.array([0] * 12 + [1] * 12, dtype=np.int32)
+        counter = count_calls(decode)
+        check_dataset(lambda: build(names, labels, counter, 8, 42, cache), name="build_pipeline",
+                      element_spec=(tf.TensorSpec((None,), tf.int64), tf.TensorSpec((None,), tf.int32)),
+                      expected=build(names, labels, decode, 8, 42, "after_map"), passes=2, reshuffled=True,
+                      batched=True, counter=counter, calls=len(names))
+
+    return [
+        Row("REG 02.1 all_cat_batches off by one (first dog at n_cats - buffer_size)", lambda: check_function(
+            lambda n_cats, buffer_size, batch_size: max(0, n_cats - buffer_size) // batch_size,
+            [((997, 1, 32), 31), ((100, 5, 8), 12)], name="all_cat_batches"), "an off-by-one?"),
+        Row("REG 02.2 build_pipeline without cache: every photo decoded in both epochs",
+            lambda: check_pipeline("none"), "nothing keeps its results between passes"),
+        Row("REG 02.2 build_pipeline caching after the shuffle: epoch 2 replays epoch 1",
+            lambda: check_pipeline("after_shuffle"), "the second pass replays the first pass's order"),
+    ]
+
+
+def augmentation_rows() -> list[Row]:
+    """Regularization 03, Exercises 3.2 and 3.4 (the visible checks; the convnet on 32x32 photos)."""
+
+    def softmax_output():  # Dense(1, activation="softmax") for two classes: always outputs 1.0
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(32, 32, 3))
+        x = keras.Sequential([layers.RandomFlip("horizontal")], name="augmentation")(inputs)
+        x = layers.Rescaling(1.0 / 255, name="rescale")(x)
+        x = layers.GlobalAveragePooling2D(name="gap")(x)
+        return keras.Model(inputs, layers.Dense(1, activation="softmax", name="dog_probability")(x))
+
+    convnet_spec = [("Sequential", {"name": "augmentation"}), ("Rescaling", {"name": "rescale"}),
+                    ("GlobalAveragePooling2D", {"name": "gap"}), ("Dense", {"units": 1, "activation": "sigmoid"})]
+    history = {"val_accuracy": [0.55, 0.62, 0.70, 0.68, 0.74, 0.80], "val_loss": [0.7, 0.6, 0.55, 0.56, 0.5, 0.45]}
+    cases = [((history, 0.69), 3), ((history, 0.75), 6), ((history, 0.5), 1)]
+    return [
+        Row("REG 03.2 a softmax on the single output unit",
+            lambda: check_model(softmax_output(), layers=convnet_spec, input_shape=(32, 32, 3)),
+            "use activation='sigmoid' for a single output unit"),
+        Row("REG 03.4 epochs_to_reach returns the 0-based index", lambda: check_function(
+            lambda h, target: next((i for i, a in enumerate(h["val_accuracy"]) if a >= target), None),
+            cases, name="epochs_to_reach"), "an off-by-one?"),
+        Row("REG 03.4 epochs_to_reach returns the accuracy reached, not the epoch (no cause the evidence shows)",
+            lambda: check_function(lambda h, target: next((a for a in h["val_accuracy"] if a >= target), None),
+                                   cases, name="epochs_to_reach"), None),
+    ]
+
+
+def transfer_rows() -> list[Row]:
+    """Regularization 04, Exercises 4.2 and 4.3 (the visible checks; EfficientNet-Lite0 without its weights)."""
+
+    def softmax_head():
+        import keras
+        from keras import layers
+
+        inputs = keras.Input(shape=(1280,), name="features")
+        x = layers.Dropout(0.5, name="head_dropout")(inputs)
+        return keras.Model(inputs, layers.Dense(1, activation="softmax", name="dog_probability")(x), name="head")
+
+    head_spec = [("Dropout", {"rate": 0.5, "name": "head_dropout"}),
+                 ("Dense", {"units": 1, "activation": "sigmoid", "name": "dog_probability"})]
+
+    def check_unfreeze_top(unfreeze_top) -> None:  # the visible check of Exercise 4.3
+        from keras import layers
+
+        from dlcourse.pretrained import BLOCK_NAMES, efficientnet_lite0
+
+        def expected(model, n_blocks):
+            names = [layer.name for layer in model.layers]
+            start = next(i for i, name in enumerate(names) if name.startswith(BLOCK_NAMES[-n_blocks] + "_"))
+            return {layer.name: i >= start and not isinstance(layer, layers.BatchNormalization)
+                    for i, layer in enumerate(model.layers) if layer.weights}
+
+        def after(n_blocks):
+            model = efficientnet_lite0(weights=None)
+            model.trainable = False
+            unfreeze_top(model, n_blocks)
+            return {layer.name: bool(layer.trainable) for layer in model.layers if layer.weights}
+
+        def bn_unfrozen(found, want):
+            return any(found.get(name) and not w for name, w in want.items() if name.split("_")[-1] == "bn")
+
+        check_function(after, [((2,), expected(efficientnet_lite0(weights=None), 2))],
+                       name="trainable flags of the layers after unfreeze_top(model, 2)",
+                       hints={bn_unfrozen: "a batch-normalisation layer is trainable: keep every BatchNormalization "
+                                           "layer frozen, so that it runs in inference mode with its ImageNet statistics."})
+
+    def unfreeze_with_bn(model, n_blocks):  # the rule without its exception for batch normalisation
+        from dlcourse.pretrained import BLOCK_NAMES
+
+        model.trainable = True
+        reached = False
+        for layer in model.layers:
+            reached = reached or layer.name.startswith(BLOCK_NAMES[-n_blocks] + "_")
+            layer.trainable = reached
+
+    def unfreeze_from_the_bottom(model, n_blocks):  # BLOCK_NAMES[n_blocks]: counts blocks from the input
+        from keras import layers
+
+        from dlcourse.pretrained import BLOCK_NAMES
+
+        model.trainable = True
+        reached = False
+        for layer in model.layers:
+            reached = reached or layer.name.startswith(BLOCK_NAMES[n_blocks] + "_")
+            layer.trainable = reached and not isinstance(layer, layers.BatchNormalization)
+
+    return [
+        Row("REG 04.2 a softmax on the single output unit of the head",
+            lambda: check_model(softmax_head(), layers=head_spec, input_shape=(1280,), output_shape=(1,), params=1281),
+            "use activation='sigmoid' for a single output unit"),
+        Row("REG 04.3 unfreeze_top leaves the batch-normalisation layers trainable",
+            lambda: check_unfreeze_top(unfreeze_with_bn), "keep every BatchNormalization layer frozen"),
+        Row("REG 04.3 unfreeze_top counts the blocks from the input (no cause the evidence shows)",
+            lambda: check_unfreeze_top(unfreeze_from_the_bottom), None),
+    ]
+
+def overfitting_rows() -> list[Row]:
+    """Regularization 01, Exercises 1.2, 1.3 and 1.5 (the visible checks; expected values as Keras computes them)."""
+    kernel = np.random.default_rng(1).normal(size=(5, 3))
+
+    def check_l2_penalty(l2_penalty) -> None:  # Ex 1.2: Keras's L2(0.01) adds 0.01 * sum(kernel ** 2)
+        half = {lambda found, expected: np.isclose(float(found), expected / 2, rtol=1e-4) and expected != 0:
+                "your penalty is half of Keras's: L2(lam) adds lam * sum(w**2), without the 1/2 of Goodfellow et "
+                "al.'s alpha/2 * ||w||^2."}
+        check_function(l2_penalty, [(([kernel], 0.01), 0.01 * float(np.sum(kernel ** 2)))], rtol=1e-5, hints=half,
+                       name="l2_penalty (the kernel of one Dense layer, 5 inputs -> 3 units, lam=0.01)")
+
+    def check_dropout(dropout_forward) -> None:  # Ex 1.3
+        def summary(x, rate, seed=0):
+            out = np.asarray(dropout_forward(x, rate, True, np.random.default_rng(seed)), dtype=float)
+            return {"shape": out.shape, "distinct values": sorted({round(float(v), 6) for v in np.unique(out)}),
+                    "fraction dropped": float(np.mean(out == 0))}
+
+        not_rescaled = {lambda found, expected: np.isclose(max(found["distinct values"]), 1.0)
+                        or np.isclose(max(found["distinct values"]), 0.7):
+                        "the kept ones are not 1 / (1 - rate): inverted dropout divides the kept values by 1 - rate "
+                        "during training (neither leaves them as they are nor multiplies them by 1 - rate)."}
+        check_function(summary, [((np.ones((200, 500)), 0.3), {"shape": (200, 500),
+                                                                "distinct values": [0.0, round(1 / 0.7, 6)],
+                                                                "fraction dropped": 0.3})], atol=0.01,
+                       hints=not_rescaled, name="dropout_forward(np.ones((200, 500)), rate=0.3, training=True, rng)")
+
+    def check_early_stopping(early_stopping_epochs) -> None:  # Ex 1.5: (5, 3) and (4, 4) from Keras's EarlyStopping
+        check_function(early_stopping_epochs, [(([0.9, 0.7, 0.6, 0.65, 0.62, 0.7, 0.8, 0.9], 2), (5, 3)),
+                                               (([1.0, 0.8, 0.7, 0.65], 3), (4, 4))], name="early_stopping_epochs")
+
+    def early_stopping_from_zero(val_losses, patience, min_delta=0.0):  # Keras's internal 0-based epochs
+        best, best_epoch, wait = None, 0, 0
+        for epoch, value in enumerate(val_losses):
+            wait += 1
+            if best is None or value < best - min_delta:
+                best, best_epoch, wait = value, epoch, 0
+            elif wait >= patience:
+                return epoch, best_epoch
+        return len(val_losses) - 1, best_epoch
+
+    return [
+        Row("REG 01.2 l2_penalty with the 1/2 of alpha/2 ||w||^2", lambda: check_l2_penalty(
+            lambda weights, lam: 0.5 * lam * sum(float(np.sum(np.square(w))) for w in weights)), "without the 1/2"),
+        Row("REG 01.3 dropout multiplies the kept values by 1 - rate instead of dividing",
+            lambda: check_dropout(lambda x, rate, training, rng: np.where(rng.random(np.shape(x)) >= rate,
+                                                                          np.asarray(x) * (1 - rate), 0.0)),
+            "divides the kept values by 1 - rate"),
+        Row("REG 01.5 early_stopping_epochs counts epochs from 0",
+            lambda: check_early_stopping(early_stopping_from_zero), "off-by-one"),
+    ]
+
+
 ROWS = [
     # ---- the four wrong hints observed in issue 8 ----
     Row("ANN3.2 rmse without the square root", lambda: check_rmse(lambda y_true, y_pred: float(
@@ -557,6 +746,10 @@ def precision_recall_from_confusion(cm):
     return precision, recall, 2 * precision * recall / (precision + recall)
 """)["precision_recall_from_confusion"]), None),
     *keras_rows(),
+    *tf_data_rows(),
+    *augmentation_rows(),
+    *transfer_rows(),
+    *overfitting_rows(),
 ]
 
 # A distinctive piece of every cause's text: none may appear in a message whose row names no cause.

@@ -46,6 +46,12 @@ CALLS = {
     "plot_confusion_matrix": lambda: plots.plot_confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1], ["a", "b", "c"]),
     "plot_feature_maps": lambda: plots.plot_feature_maps(rng.normal(size=(14, 14, 4)), ncols=2),
     "plot_filters": lambda: plots.plot_filters(rng.normal(size=(3, 3, 1, 4)), ncols=2),
+    "plot_history_grid": lambda: plots.plot_history_grid(
+        {"baseline": _History(), "dropout": {"loss": [1.1, 0.8, 0.6], "val_loss": [1.0, 0.8, 0.7]},
+         "no validation": {"loss": [1.0, 0.5, 0.3]}}, "loss", baseline="baseline", ncols=2),
+    "plot_augmentations": lambda: plots.plot_augmentations(
+        rng.integers(0, 255, (16, 16, 3)),
+        {"flip": rng.integers(0, 255, (2, 16, 16, 3)), "noise": rng.random((3, 16, 16, 3))}),
 }
 
 
@@ -78,4 +84,32 @@ def test_helper_draws_a_titled_labelled_figure(name):
         if ax.lines or ax.collections:
             assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), f"{name}: unlabelled axis in {ax}"
     figure.canvas.draw()  # renders without error (catches bad LaTeX in labels)
+    plt.close("all")
+
+
+def test_plot_history_grid_draws_the_baseline_behind_every_other_panel():
+    plt.close("all")
+    runs = {"baseline": _History(), "dropout": {"accuracy": [0.4, 0.6, 0.7], "val_accuracy": [0.5, 0.7, 0.6]}}
+    axes = plots.plot_history_grid(runs, "accuracy", baseline="baseline", ncols=3)
+    assert [ax.get_title() for ax in axes] == ["baseline", "dropout"]
+    assert len(axes[0].figure.axes) == 2  # the unused third panel is removed
+    grey = [line for line in axes[1].lines if line.get_label().startswith("baseline: ")]
+    assert len(grey) == 2 and not any(line.get_label().startswith("baseline: ") for line in axes[0].lines)
+    best = [line for line in axes[1].lines if line.get_label().startswith("best validation epoch")]
+    assert best and best[0].get_xdata()[0] == 2  # highest validation accuracy, for an accuracy metric
+    with pytest.raises(KeyError, match="val_loss|no 'loss'"):
+        plots.plot_history_grid(runs, "loss")
+    plt.close("all")
+
+
+
+def test_plot_augmentations_puts_the_original_first_in_every_row():
+    plt.close("all")
+    image = rng.random((8, 8, 3))
+    fig = plots.plot_augmentations(image, {"a": image[None, :, ::-1], "b": np.stack([image] * 3)})
+    assert len(fig.axes) == 2 + 4  # row "a": original + 1 version (the 2 unused panels removed); row "b": 1 + 3
+    assert [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()] == ["a", "b"]
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), image)
+    with pytest.raises(ValueError, match="no augmented"):
+        plots.plot_augmentations(image, {})
     plt.close("all")

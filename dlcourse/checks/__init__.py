@@ -23,18 +23,21 @@ shown (no traceback through this package), so hidden test code never leaks into 
 - :func:`check_function` — run a function on several cases (visible ones, and different hidden ones when grading);
 - :func:`check_model` — a Keras model's layers, shapes, parameter count, loss and optimizer;
 - :func:`check_trained` — a trained model's test metric against a threshold for full or quick mode;
-- :func:`train_or_load` — train once and save ``name.keras``; later runs (and the grader) load the file.
+- :func:`train_or_load` — train once and save ``name.keras``; later runs (and the grader) load the file;
+- :func:`check_dataset` — a ``tf.data`` pipeline's element spec, steps, elements, reshuffling and work done
+  (with :func:`count_calls` and :func:`pipeline_steps`).
 
 This package imports only NumPy; Keras is imported inside the functions that need it. One module per part:
 ``hints`` (the hint texts), ``failure`` (the exceptions, ``hidden_case``), ``describe`` (values in a few words),
 ``compare`` (what differs), ``diagnose`` (which cause the evidence supports), ``values`` (``check_value``,
 ``check_array``), ``functions`` (``check_function``), ``models`` (``check_model``), ``trained``
-(``check_trained``) and ``persist`` (``train_or_load``).
+(``check_trained``), ``persist`` (``train_or_load``) and ``datasets`` (``check_dataset``).
 """
 
 from __future__ import annotations
 
 from .compare import _compare, _compare_arrays
+from .datasets import CallCounter, check_dataset, count_calls, pipeline_steps
 from .describe import _describe, _kind, _to_numpy
 from .failure import CheckFailed, HiddenCaseFailed, hidden_case
 from .functions import check_function
@@ -54,4 +57,8 @@ __all__ = [
     "train_or_load",
     "hidden_case",
     "HiddenCaseFailed",
+    "check_dataset",
+    "count_calls",
+    "CallCounter",
+    "pipeline_steps",
 ]

@@ -8,6 +8,7 @@ Loaders (Keras conventions)::
     imdb_word_index()                           -> {word: rank}
     cats_and_dogs(image_size=(180, 180))        -> train_ds, val_ds, test_ds (tf.data)
     load_housing()                              -> pandas DataFrame
+    housing_csv()                               -> the path of housing.csv (for tf.data.TextLineDataset)
     load_glove(dim=50)                          -> words, vectors
     imdb_dir(), cats_and_dogs_dir()             -> the unpacked folders, for keras.utils.*_dataset_from_directory
 
@@ -27,7 +28,7 @@ from dlcourse.data.errors import (
 )
 from dlcourse.data.images import FASHION_MNIST_CLASSES, cats_and_dogs, cats_and_dogs_dir, load_fashion_mnist, load_mnist
 from dlcourse.data.store import locate
-from dlcourse.data.tables import load_housing
+from dlcourse.data.tables import housing_csv, load_housing
 from dlcourse.data.text import imdb_dir, imdb_word_index, load_glove, load_imdb, load_imdb_text
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "cats_and_dogs_dir",
     "imdb_dir",
     "load_housing",
+    "housing_csv",
     "load_glove",
     "locate",
     "DataError",
