@@ -5,7 +5,8 @@
 - ``dlcourse.setup()``, ``dlcourse.pick(full=..., quick=...)``, ``dlcourse.report(name, value)``, ``dlcourse.QUICK``
   (module :mod:`dlcourse.runtime`);
 - dataset loaders ``load_mnist``, ``load_fashion_mnist``, ``load_imdb``, ``load_imdb_text``, ``imdb_word_index``,
-  ``cats_and_dogs``, ``load_housing``, ``housing_csv``, ``load_glove`` (package :mod:`dlcourse.data`);
+  ``cats_and_dogs``, ``load_housing``, ``housing_csv``, ``load_glove``,
+  ``split_validation`` (package :mod:`dlcourse.data`);
 - pretrained networks ``efficientnet_lite0``, ``imagenet_class_names``, ``decode_top_k`` (package
   :mod:`dlcourse.pretrained`: ImageNet weights from an installed package, offline);
 - ``dlcourse.checks`` (checks that teach) and ``dlcourse.plots`` (one helper per kind of plot).
@@ -29,6 +30,7 @@ _DATA = (
     "load_housing",
     "housing_csv",
     "load_glove",
+    "split_validation",
     "imdb_dir",
     "cats_and_dogs_dir",
 )

@@ -10,6 +10,7 @@ Loaders (Keras conventions)::
     load_housing()                              -> pandas DataFrame
     housing_csv()                               -> the path of housing.csv (for tf.data.TextLineDataset)
     load_glove(dim=50)                          -> words, vectors
+    split_validation(x, y, fraction=0.2)        -> (x_train, y_train), (x_val, y_val), seeded and stratified
     imdb_dir(), cats_and_dogs_dir()             -> the unpacked folders, for keras.utils.*_dataset_from_directory
 
 Each looks in the read-only shared directory ``DLCOURSE_DATA`` (for example on a JupyterHub), then in the local
@@ -27,6 +28,7 @@ from dlcourse.data.errors import (
     UnknownDatasetError,
 )
 from dlcourse.data.images import FASHION_MNIST_CLASSES, cats_and_dogs, cats_and_dogs_dir, load_fashion_mnist, load_mnist
+from dlcourse.data.splits import split_validation
 from dlcourse.data.store import locate
 from dlcourse.data.tables import housing_csv, load_housing
 from dlcourse.data.text import imdb_dir, imdb_word_index, load_glove, load_imdb, load_imdb_text
@@ -44,6 +46,7 @@ __all__ = [
     "load_housing",
     "housing_csv",
     "load_glove",
+    "split_validation",
     "locate",
     "DataError",
     "DatasetNotFoundError",
