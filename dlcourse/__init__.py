@@ -9,7 +9,8 @@
   ``split_validation`` (package :mod:`dlcourse.data`);
 - pretrained networks ``efficientnet_lite0``, ``imagenet_class_names``, ``decode_top_k`` (package
   :mod:`dlcourse.pretrained`: ImageNet weights from an installed package, offline);
-- ``dlcourse.checks`` (checks that teach) and ``dlcourse.plots`` (one helper per kind of plot).
+- ``dlcourse.checks`` (checks that teach), ``dlcourse.plots`` (one helper per kind of plot) and
+  ``dlcourse.sample_quality`` (the judge of generated images).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _DATA = (
     "cats_and_dogs_dir",
 )
 _PRETRAINED = ("efficientnet_lite0", "imagenet_class_names", "decode_top_k")
-_SUBMODULES = ("checks", "plots", "data", "runtime", "pretrained")
+_SUBMODULES = ("checks", "plots", "data", "runtime", "pretrained", "sample_quality")
 
 __all__ = [*_RUNTIME, *_DATA, *_PRETRAINED, *_SUBMODULES]
 

@@ -1,0 +1,83 @@
+"""dlcourse.sample_quality: the judge of generated images, on the real MNIST (it trains once per test session)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datahelpers import SHARED, needs_shared
+
+from dlcourse import sample_quality as sq
+
+
+def test_frechet_distance_is_zero_for_the_same_cloud_and_grows_with_shift_and_spread():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4000, 4))
+    assert abs(sq.frechet_distance(a, a)) < 1e-6
+    assert sq.frechet_distance(a, a + [3.0, 0, 0, 0]) == pytest.approx(9.0, rel=1e-6)  # |mean shift|^2
+    # a spread twice as wide in every direction: tr(S_a + S_b - 2 sqrt(S_a S_b)) = 4 * (1 + 4 - 4) = 4
+    assert sq.frechet_distance(a, 2 * a) == pytest.approx(4.0, rel=0.05)
+    with pytest.raises(ValueError, match="same d"):
+        sq.frechet_distance(a, a[:, :3])
+
+
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.full((5, 28, 28), -0.5, dtype="float32"), r"rescale with \(x \+ 1\) / 2"),
+        (np.full((5, 28, 28), 3.0, dtype="float32"), "rescale them to"),
+        (np.full((5, 28, 28), np.nan, dtype="float32"), "NaN or infinite"),
+        (np.zeros((5, 32, 32), dtype="float32"), r"got \(5, 32, 32\)"),
+    ],
+)
+def test_bad_images_get_an_error_naming_the_fix(images, message):
+    with pytest.raises(ValueError, match=message):
+        sq.as_judge_input(images)
+
+
+def test_uint8_and_float_images_are_read_alike():
+    pixels = np.random.default_rng(1).integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    assert np.allclose(sq.as_judge_input(pixels), sq.as_judge_input(pixels / 255.0)[...])
+    assert sq.as_judge_input(pixels).shape == (3, 28, 28, 1)
+
+
+@pytest.fixture(scope="module")
+def mnist_judge_cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        cache = tmp_path_factory.mktemp("judge-cache")
+        mp.setenv("DLCOURSE_CACHE", str(cache))
+        mp.setenv("DLCOURSE_DATA", str(SHARED))
+        mp.setenv("DLCOURSE_OFFLINE", "1")
+        sq._JUDGES.clear()
+        sq._REAL_FEATURES.clear()
+        yield cache
+        sq._JUDGES.clear()
+        sq._REAL_FEATURES.clear()
+
+
+@needs_shared
+def test_the_judge_is_accurate_cached_and_tells_real_from_collapsed_and_noise(mnist_judge_cache):
+    from dlcourse import load_mnist
+
+    judge = sq.judge("mnist")
+    assert judge.test_accuracy > 0.98
+    cached = list((mnist_judge_cache / "derived").glob("judge-mnist-v*.npz"))
+    assert len(cached) == 1
+    # a fresh process would read the weights back from the cache: same predictions, no retraining
+    sq._JUDGES.clear()
+    again = sq.judge("mnist")
+    (x_train, y_train), _ = load_mnist()
+    x = x_train[:1000]
+    assert np.allclose(judge.predict(x[:50, ..., None] / 255.0, verbose=0),
+                       again.predict(x[:50, ..., None] / 255.0, verbose=0), atol=1e-6)
+
+    real = sq.evaluate(x, "mnist")  # real training digits against the real test digits
+    assert real.mean_confidence > 0.95 and real.smallest_class_share > 0.05
+    assert abs(real.class_shares.sum() - 1) < 1e-9
+    ones = sq.evaluate(x_train[y_train == 1][:1000], "mnist")  # a generator collapsed onto one digit
+    assert ones.class_shares[1] > 0.95 and ones.smallest_class_share == 0.0
+    noise = sq.evaluate(np.random.default_rng(2).uniform(size=(1000, 28, 28)).astype("float32"), "mnist")
+    assert real.frechet_distance < ones.frechet_distance / 5
+    assert real.frechet_distance < noise.frechet_distance / 5
+    assert "smallest class share 0.0% (0)" in str(ones) or "smallest class share 0.0%" in str(ones)
+    with pytest.raises(ValueError, match="at least 200"):
+        sq.evaluate(x[:100], "mnist")
