@@ -31,6 +31,7 @@ IGNORE = [
     "*.pyc",
     "feedback",
     "*.keras",
+    "*.history.json",  # train_or_load's history beside a model: stale without the model
     "*.weights.h5",
     "*.h5",
     ".DS_Store",
