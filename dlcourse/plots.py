@@ -1046,3 +1046,117 @@ def plot_augmentations(
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_embedding_2d(
+    points: Any,
+    labels: Sequence[str],
+    *,
+    groups: Sequence[str] | None = None,
+    title: str = "Word vectors projected to 2-D",
+    xlabel: str = "component 1",
+    ylabel: str = "component 2",
+    ax: Any = None,
+) -> Any:
+    """Scatter plot of 2-D points (e.g. word vectors after PCA), each labelled with its word, coloured by group.
+
+    Parameters
+    ----------
+    points
+        Array of shape ``(n, 2)``: the projected vectors.
+    labels
+        The ``n`` texts written next to the points (the words).
+    groups
+        Optional group name of each point (e.g. ``"positive"``, ``"negative"``): one colour and legend entry per
+        group, in order of first appearance.
+    title, xlabel, ylabel
+        Title and axis labels (name the projection, e.g. ``"PC 1 (12 % of the variance)"``).
+    ax
+        Matplotlib axes to draw into; a new figure is created when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn into.
+
+    Examples
+    --------
+    >>> points = np.array([[0.0, 1.0], [0.2, 0.9], [-1.0, -0.5]])
+    >>> ax = plot_embedding_2d(points, ["good", "great", "awful"], groups=["positive", "positive", "negative"])
+    """
+    import matplotlib.pyplot as plt
+
+    points = np.asarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must have shape (n, 2), got {points.shape}: project the vectors to 2-D first.")
+    labels = [str(label) for label in labels]
+    if len(labels) != len(points):
+        raise ValueError(f"{len(points)} points but {len(labels)} labels.")
+    groups = list(groups) if groups is not None else [""] * len(points)
+    if len(groups) != len(points):
+        raise ValueError(f"{len(points)} points but {len(groups)} groups.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 6))
+    for group in dict.fromkeys(groups):
+        mask = np.array([g == group for g in groups])
+        ax.scatter(points[mask, 0], points[mask, 1], s=25, label=group or None)
+    for (x, y), label in zip(points, labels):
+        ax.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    if any(groups):
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_attention(
+    weights: Any,
+    keys: Sequence[str],
+    queries: Sequence[str] | None = None,
+    *,
+    title: str = "Attention weights",
+    xlabel: str = "key token (attended to)",
+    ylabel: str = "query token (attending)",
+    ax: Any = None,
+) -> Any:
+    """Draw attention weights as a heat map: one row per query token, one column per key token.
+
+    Parameters
+    ----------
+    weights
+        Array of shape ``(n_queries, n_keys)``: row ``i`` is how query token ``i`` spreads its attention over the
+        keys (each row of a softmax sums to 1).
+    keys
+        The key tokens, labels of the columns.
+    queries
+        The query tokens, labels of the rows (default: ``keys``, for self-attention).
+    title, xlabel, ylabel
+        Title and axis labels.
+    ax
+        Matplotlib axes to draw into (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes of the heat map (with a colour bar beside it).
+
+    Examples
+    --------
+    >>> tokens = ["a", "great", "film"]
+    >>> ax = plot_attention(np.array([[0.2, 0.7, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]]), tokens)
+    """
+    import matplotlib.pyplot as plt
+
+    weights = np.asarray(weights, dtype=float)
+    queries = list(keys) if queries is None else list(queries)
+    if weights.shape != (len(queries), len(keys)):
+        raise ValueError(f"weights of shape {weights.shape} do not match {len(queries)} queries x {len(keys)} keys.")
+    if ax is None:
+        size = 0.22 * max(len(keys), len(queries)) + 2.5
+        _, ax = plt.subplots(figsize=(size + 1.2, size))
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, aspect="auto", interpolation="nearest")
+    ax.set_xticks(range(len(keys)), labels=list(keys), rotation=90, fontsize=8)
+    ax.set_yticks(range(len(queries)), labels=queries, fontsize=8)
+    ax.figure.colorbar(image, ax=ax, label="attention weight", fraction=0.046, pad=0.02)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    return ax

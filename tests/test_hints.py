@@ -562,6 +562,252 @@ def overfitting_rows() -> list[Row]:
     ]
 
 
+# --- NLP 01 rows: def nlp01_rows() -> list[Row] goes here ---
+
+def nlp01_rows() -> list[Row]:
+    """Natural Language Processing 01, Exercises 1.1 and 1.2 (the hidden cases of the notebook's check cells)."""
+    import re
+    from collections import Counter
+
+    tie_hint = {lambda found, expected: isinstance(found, dict) and set(found) == set(expected) and found != expected:
+                "the right tokens got other indices: order by count (most frequent first), and tokens with equal "
+                "counts alphabetically."}
+
+    def check_ties(build_vocabulary) -> None:  # Ex 1.2, hidden: equal counts first seen in non-alphabetical order
+        check_function(build_vocabulary, [(([["zebra", "apple", "mango"], ["zebra", "mango", "apple"], ["kiwi"]], 10),
+                                           {"<pad>": 0, "<unk>": 1, "apple": 2, "mango": 3, "zebra": 4, "kiwi": 5})],
+                       name="build_vocabulary", hints=tie_hint)
+
+    def most_common_order(tokenized_texts, max_size, min_count=1):
+        counts = Counter(token for tokens in tokenized_texts for token in tokens)
+        vocabulary = {"<pad>": 0, "<unk>": 1}
+        for token, count in counts.most_common():
+            if count >= min_count and len(vocabulary) < max_size:
+                vocabulary[token] = len(vocabulary)
+        return vocabulary
+
+    def same_tokens(found, expected):  # Ex 1.1's comparison: says where two token lists first differ
+        if found == expected:
+            return True
+        i = next((k for k, (f, e) in enumerate(zip(found, expected)) if f != e), min(len(found), len(expected)))
+        raise AssertionError(f"the tokens first differ at position {i}: expected {expected[i:i + 3]} ..., "
+                             f"found {found[i:i + 3]} ... (expected {len(expected)} tokens, found {len(found)}).")
+
+    def ascii_tokenize(text):  # Ex 1.1 with [a-z0-9] in place of "letter or digit"
+        return re.findall(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\w\s]|_", re.sub(r"<br\s*/?>", " ", text, flags=re.I).lower())
+
+    return [
+        Row("NLP 01.2 build_vocabulary breaks ties by first appearance (Counter.most_common)",
+            lambda: check_ties(most_common_order), "tokens with equal counts alphabetically"),
+        Row("NLP 01.1 tokenize that knows only ASCII letters: where the tokens differ, not an off-by-one",
+            lambda: check_function(ascii_tokenize, [(("Amélie's CAFÉ—well-made_film #1",),
+                                                     ["amélie's", "café", "—", "well", "-", "made", "_", "film", "#",
+                                                      "1"])], name="tokenize", compare=same_tokens),
+            "the tokens first differ at position 0", absent=("off-by-one",)),
+    ]
+
+
+# --- NLP 02 rows: def nlp02_rows() -> list[Row] goes here ---
+
+def nlp02_rows() -> list[Row]:
+    """NLP 02, Exercises 2.1 and 2.2 (the visible checks, on a few handwritten reviews instead of IMDB's)."""
+    import keras
+    from keras import layers
+
+    texts = ["A great film, not bad at all.", "Not good. A waste of time.", "Great acting, great story!",
+             "The plot was bad and the acting was worse.", "Not bad, not great either."]
+
+    def summary(make_vectorizer, max_tokens):  # Ex 2.1: what the check cell's _vectorizer_summary compares
+        vectorizer = make_vectorizer(texts, max_tokens, 2, "multi_hot")
+        vocabulary = vectorizer.get_vocabulary()
+        vectors = keras.ops.convert_to_numpy(vectorizer(texts[:3]))
+        return {"vocabulary size": len(vocabulary), "index 0": vocabulary[0],
+                "has bigrams": any(" " in token for token in vocabulary),
+                "output shape": vectors.shape, "output values are 0 or 1": bool(np.isin(vectors, [0, 1]).all())}
+
+    def counting_vectorizer(texts, max_tokens, ngrams, output_mode):  # output_mode="count" instead of the argument
+        vectorizer = layers.TextVectorization(max_tokens=max_tokens, ngrams=ngrams, output_mode="count")
+        vectorizer.adapt(texts)
+        return vectorizer
+
+    def classifier(activation="sigmoid", loss="binary_crossentropy"):  # Ex 2.2: build_dense_classifier(500)
+        inputs = keras.Input(shape=(500,))
+        x = layers.Dropout(0.5)(layers.Dense(16, activation="relu")(inputs))
+        model = keras.Model(inputs, layers.Dense(1, activation=activation)(x))
+        model.compile(optimizer="rmsprop", loss=loss, metrics=["accuracy"])
+        return model
+
+    spec = [("Dense", {"units": 16, "activation": "relu"}), ("Dropout", {"rate": 0.5}),
+            ("Dense", {"units": 1, "activation": "sigmoid"})]
+    expected = {"vocabulary size": 20, "index 0": "[UNK]", "has bigrams": True, "output shape": (3, 20),
+                "output values are 0 or 1": True}
+    return [
+        Row("NLP 02.1 make_vectorizer with output_mode='count' (no cause the evidence shows)",
+            lambda: check_function(lambda: summary(counting_vectorizer, 20), [((), expected)],
+                                   name="make_vectorizer(5 reviews, max_tokens=20, ngrams=2, 'multi_hot')"), None),
+        Row("NLP 02.2 a softmax on the single output unit of the classifier",
+            lambda: check_model(classifier("softmax"), layers=spec, input_shape=(500,), output_shape=(1,),
+                                loss="binary_crossentropy", optimizer="rmsprop"),
+            "use activation='sigmoid' for a single output unit"),
+        Row("NLP 02.2 sparse_categorical_crossentropy with one sigmoid output unit",
+            lambda: check_model(classifier(loss="sparse_categorical_crossentropy"), layers=spec, input_shape=(500,),
+                                output_shape=(1,), loss="binary_crossentropy", optimizer="rmsprop"),
+            "two classes with one sigmoid output unit need loss='binary_crossentropy'"),
+    ]
+
+
+# --- NLP 03 rows: def nlp03_rows() -> list[Row] goes here ---
+
+def nlp03_rows() -> list[Row]:
+    """Natural Language Processing 03, Exercises 3.1 to 3.3 (small tables like the hidden cases: no GloVe needed)."""
+    toy_words = ["a", "b", "c", "zero", "d"]
+    toy_vectors = np.array([[1.0, 0.0], [10.0, 1.0], [0.6, 0.8], [0.0, 0.0], [-1.0, 0.1]])
+
+    def not_cosine(found, expected):  # the hint of the notebook's check: a similarity outside [-1, 1]
+        try:
+            return any(abs(float(s)) > 1 + 1e-6 for _, s in found)
+        except (TypeError, ValueError):
+            return False
+
+    def check_neighbours(nearest_neighbours) -> None:  # Ex 3.1 on a small table (vectors of different lengths)
+        check_function(nearest_neighbours, [(("a", toy_words, toy_vectors, 4),
+                                             [("b", 10 / np.sqrt(101)), ("c", 0.6), ("zero", 0.0),
+                                              ("d", -1 / np.sqrt(1.01))])], atol=1e-6,
+                       hints={not_cosine: "a cosine similarity lies between -1 and 1: divide each vector by its "
+                                          "length before the dot product."})
+
+    def dot_product_neighbours(word, words, vectors, k=5):  # raw dot products: long vectors win
+        index = words.index(word)
+        similarities = vectors @ vectors[index]
+        similarities[index] = -np.inf
+        return [(words[i], float(similarities[i])) for i in np.argsort(-similarities)[:k]]
+
+    def check_skipgrams(skipgram_pairs) -> None:  # Ex 3.2, the visible cases
+        check_function(skipgram_pairs, [
+            (([5, 6, 7], 1), np.array([[5, 6], [6, 5], [6, 7], [7, 6]])),
+            (([10, 11, 12, 13, 14], 2), np.array([[10, 11], [10, 12], [11, 10], [11, 12], [11, 13], [12, 10],
+                                                  [12, 11], [12, 13], [12, 14], [13, 11], [13, 12], [13, 14],
+                                                  [14, 12], [14, 13]]))])
+
+    def window_one_short(sequence, window):  # range(i - window, i + window): the last context position is missed
+        pairs = [(sequence[i], sequence[j]) for i in range(len(sequence))
+                 for j in range(max(0, i - window), min(len(sequence), i + window)) if j != i]
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+    def check_glove_matrix(glove_matrix) -> None:  # Ex 3.3, the hidden case with a word the table lacks
+        check_function(glove_matrix, [((["", "[UNK]", "c", "zzz", "a"], ["a", "b", "c"], np.arange(1.0, 10.0).reshape(3, 3)),
+                                       np.array([[0, 0, 0], [0, 0, 0], [7, 8, 9], [0, 0, 0], [1, 2, 3]], dtype="float32"))])
+
+    def glove_rows_in_table_order(vocabulary, words, vectors):  # the pretrained table's first rows, not looked up
+        matrix = np.zeros((len(vocabulary), np.shape(vectors)[1]), dtype=np.float32)
+        matrix[2:] = np.asarray(vectors)[: len(vocabulary) - 2] if len(vocabulary) - 2 <= len(vectors) else 0
+        return matrix
+
+    return [
+        Row("NLP 03.1 nearest_neighbours by raw dot products, not cosine similarities",
+            lambda: check_neighbours(dot_product_neighbours), "divide each vector by its length"),
+        Row("NLP 03.2 skipgram_pairs misses the last position of the window (no cause the evidence shows)",
+            lambda: check_skipgrams(window_one_short), None),
+        Row("NLP 03.3 glove_matrix copies the table's rows in order instead of looking the words up",
+            lambda: check_glove_matrix(glove_rows_in_table_order), None),
+    ]
+
+
+# --- NLP 04 rows: def nlp04_rows() -> list[Row] goes here ---
+def nlp04_rows() -> list[Row]:
+    """NLP 04, Exercises 4.1 and 4.3 (the visible checks; the SimpleRNN reference equals Keras's SimpleRNN)."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 6, 3))
+    W, U, b = rng.normal(scale=0.6, size=(3, 5)), rng.normal(scale=0.4, size=(5, 5)), rng.normal(scale=0.1, size=5)
+
+    def reference(x, W, U, b):
+        h = np.zeros((x.shape[0], U.shape[0]))
+        for t in range(x.shape[1]):
+            h = np.tanh(x[:, t] @ W + h @ U + b)
+        return h
+
+    def check_rnn(simple_rnn_forward) -> None:  # Ex 4.1
+        check_function(simple_rnn_forward, [{"args": (x, W, U, b), "kwargs": {"return_sequences": False},
+                                             "expected": reference(x, W, U, b)}], rtol=1e-4, atol=1e-5,
+                       name="simple_rnn_forward (4 sequences, 6 steps, 3 features, 5 units)")
+
+    def no_tanh(x, W, U, b, return_sequences=False):
+        h = np.zeros((x.shape[0], U.shape[0]))
+        for t in range(x.shape[1]):
+            h = x[:, t] @ W + h @ U + b
+        return h
+
+    def first_state(x, W, U, b, return_sequences=False):  # returns h_1: the loop's `return` one level too deep
+        h = np.zeros((x.shape[0], U.shape[0]))
+        for t in range(x.shape[1]):
+            h = np.tanh(x[:, t] @ W + h @ U + b)
+            return h
+
+    def check_memory_span(memory_span) -> None:  # Ex 4.3
+        check_function(memory_span, [((np.array([0.4, 0.001, 0.5, 0.02, 0.3, 1.0]), 0.05), 2),
+                                     ((np.array([1e-6, 1e-4, 0.02, 0.5, 1.0]),), 3)], name="memory_span")
+
+    def count_all_above(norms, fraction=0.01):  # counts every step above the threshold, not only the last run
+        norms = np.asarray(norms, dtype=float)
+        return int(np.sum(norms >= fraction * norms.max()))
+
+    return [
+        Row("NLP 04.1 simple_rnn_forward without the tanh", lambda: check_rnn(no_tanh), None),
+        Row("NLP 04.1 simple_rnn_forward returns inside the loop (the first state)",
+            lambda: check_rnn(first_state), None),
+        Row("NLP 04.3 memory_span counts every step above the threshold",
+            lambda: check_memory_span(count_all_above), None),
+    ]
+
+
+# --- NLP 05 rows: def nlp05_rows() -> list[Row] goes here ---
+
+
+def nlp05_rows() -> list[Row]:
+    """NLP 05, Exercises 5.1 and 5.2 (the visible checks; the expected values as Keras's MultiHeadAttention gives them)."""
+    rng = np.random.default_rng(5)
+    q, k, v = (rng.normal(size=(n, 4)).astype("float32") for n in (3, 5, 5))
+
+    def softmax_rows(scores):
+        e = np.exp(scores - scores.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    unscaled = softmax_rows(q @ k.T)
+    weights = softmax_rows(q @ k.T / 2.0)  # what MultiHeadAttention with identity projections gives
+
+    def check_attention(scaled_dot_product_attention) -> None:  # Ex 5.1
+        check_function(
+            scaled_dot_product_attention, [((q, k, v), (weights @ v, weights))], atol=1e-5,
+            name="scaled_dot_product_attention (one sequence, T=3, S=5, d_k=d_v=4)",
+            hints={lambda found, expected: np.allclose(np.asarray(found[1], dtype=float), unscaled, atol=1e-4):
+                   "your weights are the softmax of q k^T: the scores must be divided by sqrt(d_k) (= 2 here) first."})
+
+    def check_positional_encoding(positional_encoding) -> None:  # Ex 5.2
+        p = np.arange(4.0)
+        check_function(positional_encoding, [((4, 2), np.stack([np.sin(p), np.cos(p)], axis=1))], atol=1e-6,
+                       name="positional_encoding(4, 2): one pair, sin(p) and cos(p)",
+                       hints={lambda found, expected: np.allclose(np.asarray(found)[0], [1.0, 0.0]):
+                              "at position 0 your row is [1, 0]: the sine goes in the even columns, the cosine in "
+                              "the odd ones."})
+
+    def unscaled_attention(q, k, v, mask=None):
+        w = softmax_rows(np.asarray(q) @ np.swapaxes(k, -1, -2))
+        return w @ v, w
+
+    def cosine_first(length, depth):
+        angles = np.arange(length)[:, None] / 10000 ** (2 * np.arange(depth // 2)[None, :] / depth)
+        out = np.zeros((length, depth))
+        out[:, 0::2], out[:, 1::2] = np.cos(angles), np.sin(angles)
+        return out
+
+    return [
+        Row("NLP 05.1 attention without dividing the scores by sqrt(d_k)", lambda: check_attention(unscaled_attention),
+            "divided by sqrt(d_k)"),
+        Row("NLP 05.2 positional encoding with the cosine in the even columns",
+            lambda: check_positional_encoding(cosine_first), "the sine goes in the even columns"),
+    ]
+
+
 ROWS = [
     # ---- the four wrong hints observed in issue 8 ----
     Row("ANN3.2 rmse without the square root", lambda: check_rmse(lambda y_true, y_pred: float(
@@ -750,6 +996,11 @@ def precision_recall_from_confusion(cm):
     *augmentation_rows(),
     *transfer_rows(),
     *overfitting_rows(),
+    *nlp02_rows(),
+    *nlp04_rows(),
+    *nlp03_rows(),
+    *nlp05_rows(),
+    *nlp01_rows(),
 ]
 
 # A distinctive piece of every cause's text: none may appear in a message whose row names no cause.

@@ -52,6 +52,9 @@ CALLS = {
     "plot_augmentations": lambda: plots.plot_augmentations(
         rng.integers(0, 255, (16, 16, 3)),
         {"flip": rng.integers(0, 255, (2, 16, 16, 3)), "noise": rng.random((3, 16, 16, 3))}),
+    "plot_embedding_2d": lambda: plots.plot_embedding_2d(
+        rng.normal(size=(4, 2)), ["good", "great", "bad", "awful"], groups=["positive", "positive", "negative", "negative"]),
+    "plot_attention": lambda: plots.plot_attention(np.full((3, 3), 1 / 3), ["a", "good", "film"]),
 }
 
 
@@ -112,4 +115,28 @@ def test_plot_augmentations_puts_the_original_first_in_every_row():
     np.testing.assert_allclose(fig.axes[0].images[0].get_array(), image)
     with pytest.raises(ValueError, match="no augmented"):
         plots.plot_augmentations(image, {})
+    plt.close("all")
+
+
+def test_plot_embedding_2d_labels_every_point_and_colours_each_group():
+    plt.close("all")
+    points = np.array([[0.0, 1.0], [0.2, 0.9], [-1.0, -0.5]])
+    ax = plots.plot_embedding_2d(points, ["good", "great", "awful"], groups=["positive", "positive", "negative"])
+    assert [t.get_text() for t in ax.texts] == ["good", "great", "awful"]
+    assert len(ax.collections) == 2  # one scatter per group
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["positive", "negative"]
+    with pytest.raises(ValueError, match="shape"):
+        plots.plot_embedding_2d(np.zeros((3, 5)), ["a", "b", "c"])
+    plt.close("all")
+
+
+def test_plot_attention_puts_queries_on_rows_and_keys_on_columns():
+    plt.close("all")
+    weights = np.array([[0.1, 0.9], [0.5, 0.5], [1.0, 0.0]])
+    ax = plots.plot_attention(weights, ["k1", "k2"], queries=["q1", "q2", "q3"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["k1", "k2"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["q1", "q2", "q3"]
+    np.testing.assert_allclose(ax.images[0].get_array(), weights)
+    with pytest.raises(ValueError, match="do not match"):
+        plots.plot_attention(weights, ["k1", "k2", "k3"])
     plt.close("all")
