@@ -1,6 +1,6 @@
 """Wrong submissions for Artificial-Neural-Networks (see tests/test_hidden_tests.py for the format)."""
 
-from . import Wrong
+from . import Wrong, forget_saved
 
 
 def trained_model_source(model_name: str, file: str, train: str, data: str, build: str, validation: str,
@@ -16,14 +16,14 @@ def fashion_training(build: str, validation: str, why: str) -> Wrong:
     """A wrong train_fashion_model (Ex 2.4); the model the correct solution saved is removed first."""
     return Wrong(trained_model_source("model", "fashion_mlp.keras", "train_fashion_model", "x_train, y_train",
                                       f"compile_for_classification({build})", validation),
-                 why=why, setup="import os\nos.remove('fashion_mlp.quick.keras')")
+                 why=why, setup=forget_saved("fashion_mlp"))
 
 
 def housing_training(build: str, validation: str, why: str, before: str = "") -> Wrong:
     """A wrong train_housing_model (Ex 3.4); the model the correct solution saved is removed first."""
     return Wrong(trained_model_source("housing_model", "housing_mlp.keras", "train_housing_model", "X_train, y_train",
                                       build, validation, before),
-                 why=why, setup="import os\nos.remove('housing_mlp.quick.keras')")
+                 why=why, setup=forget_saved("housing_mlp"))
 
 
 WRONG = {

@@ -1,12 +1,7 @@
 """Wrong submissions for Convolutional-Neural-Nets/ that pass the visible checks and must fail the hidden tests."""
 
-from . import Wrong
+from . import Wrong, forget_saved
 
-
-def _remove(name: str) -> str:
-    """Set-up code that deletes the quick-mode model the solution saved, so that train_or_load trains again."""
-    return (f"import os\nfor _name in ('{name}.quick.keras', '{name}.quick.history.json'):\n"
-            "    if os.path.exists(_name):\n        os.remove(_name)\n")
 
 def _training_run(data: str, build: str, x: str, y: str, full: int, quick: int) -> str:
     """A training cell of notebook 02 as a student would write it (data is "mnist" or "fashion")."""
@@ -131,7 +126,7 @@ def build_mnist_convnet():
         why="padding \"same\" in the convolutions: 7x7x128 features reach the dense layer instead of 3x3x128",
     ),
     ("02_convnet_classifier.ipynb", "ex2_2_check"): Wrong(
-        setup=_remove("mnist_convnet"),
+        setup=forget_saved("mnist_convnet"),
         source=_training_run("mnist", "build_mnist_convnet", "x_test", "y_test", full=6, quick=2),  # the test images
         why="trains on the test images (x_test, y_test), which the check then evaluates it on",
     ),
@@ -166,7 +161,7 @@ def build_fashion_convnet():
         why="batch normalisation along axis 1 (image rows, channels-first habit) instead of the channel axis",
     ),
     ("02_convnet_classifier.ipynb", "ex2_5_check"): Wrong(
-        setup=_remove("fashion_convnet"),
+        setup=forget_saved("fashion_convnet"),
         source=_training_run("fashion", "build_mnist_convnet", "f_x_train", "f_y_train", full=10, quick=1),  # MNIST's net
         why="trains the MNIST convnet of Exercise 2.1 (no batch normalisation) instead of build_fashion_convnet()",
     ),
@@ -188,7 +183,7 @@ def build_cats_dogs_convnet(image_size):
         why="hard-codes the input shape (96, 96, 3) instead of using the image_size argument",
     ),
     ("03_cats_vs_dogs_from_scratch.ipynb", "ex3_2_check"): Wrong(
-        setup=_remove("cats_dogs_scratch"),
+        setup=forget_saved("cats_dogs_scratch"),
         source='''
 EPOCHS = dlcourse.pick(full=20, quick=1)
 
@@ -291,12 +286,12 @@ def build_modern_convnet():
     ),
     ("04_modern_convnet_patterns.ipynb", "ex4_5_check"): [
         Wrong(
-            setup=_remove("fashion_modern"),
+            setup=forget_saved("fashion_modern"),
             source=_modern_training_run("build_modern_convnet", "x_test", "y_test"),
             why="trains on the test images (x_test, y_test), which the check then evaluates it on",
         ),
         Wrong(
-            setup=_remove("fashion_modern"),
+            setup=forget_saved("fashion_modern"),
             source=_modern_training_run("build_plain_convnet", "x_train", "y_train"),
             why="trains the plain convnet instead of build_modern_convnet()",
         ),

@@ -1,16 +1,7 @@
 """Wrong submissions for Gradient-Based-Learning/ that pass the visible checks and must fail the hidden tests."""
 
-from . import Wrong
+from . import Wrong, forget_saved
 
-
-def _forget_saved_model(stem: str) -> str:
-    """Setup code that removes the quick-mode model train_or_load saved, so that the wrong training function runs."""
-    return f'''
-import os
-for _name in ("{stem}.quick.keras", "{stem}.quick.history.json"):
-    if os.path.exists(_name):
-        os.remove(_name)
-'''
 
 
 def _train_step_source(forward: str, loss: str) -> str:
@@ -232,7 +223,7 @@ class Adam:
         why="creates m and v as np.zeros(2) (the examples' shape) instead of zeros like x",
     ),
     ("03_autodiff_and_optimisers.ipynb", "ex3_7_check"): Wrong(
-        setup=_forget_saved_model("fashion_mlp_adam"),
+        setup=forget_saved("fashion_mlp_adam"),
         source='''
 def train_with(optimizer):
     model = build_mlp()
@@ -313,7 +304,7 @@ def warmup_cosine(step, peak_lr, warmup_steps, decay_steps, alpha=0.0):
         ),
     ],
     ("04_backpropagation_and_training_loop.ipynb", "ex4_6_check"): Wrong(
-        setup=_forget_saved_model("mnist_tape_loop"),
+        setup=forget_saved("mnist_tape_loop"),
         source='''
 def fit_with_tape(model, optimizer, x, y, epochs, batch_size):
     loss_metric = keras.metrics.Mean()

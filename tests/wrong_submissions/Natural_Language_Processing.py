@@ -1,9 +1,7 @@
 """Wrong submissions for Natural-Language-Processing/ (see tests/test_hidden_tests.py)."""
 
-from . import Wrong
+from . import Wrong, forget_saved, with_line
 
-_NLP05_REMOVE_SAVED = ("import os\nfor _name in ('imdb_transformer.quick.keras', 'imdb_transformer.quick.history.json'):\n"
-                       "    if os.path.exists(_name):\n        os.remove(_name)\n")  # 05: train the wrong model, not load
 
 # Exercise 1.4's correct byte-pair encoding; each wrong submission changes one line of it (see _bpe_with).
 _BPE = """
@@ -44,9 +42,35 @@ def bpe_split(word, merges):
 
 
 def _bpe_with(line: str, wrong_line: str) -> str:
-    """The correct BPE source with one line replaced by a plausible mistake."""
-    assert line in _BPE, line
-    return _BPE.replace(line, wrong_line)
+    return with_line(_BPE, line, wrong_line)
+
+
+# Exercise 2.2's correct cell; each wrong submission changes one line of it.
+_BIGRAM_TRAINING = """
+def build_dense_classifier(input_dim):
+    inputs = keras.Input(shape=(input_dim,))
+    x = layers.Dense(16, activation="relu")(inputs)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train_classifier(train_ds, val_ds, input_dim):
+    model = build_dense_classifier(input_dim)
+    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True)
+    model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS, callbacks=[early_stopping], verbose=2)
+    return model
+
+
+bigram_model = checks.train_or_load("bigram_dense.keras",
+                                    lambda: train_classifier(bigram_train_ds, bigram_val_ds, MAX_TOKENS))
+"""
+
+
+def _with_bigram_training(line: str, wrong_line: str) -> str:
+    return with_line(_BIGRAM_TRAINING, line, wrong_line)
 
 
 WRONG = {
@@ -228,55 +252,15 @@ def make_vectorizer(texts, max_tokens, ngrams, output_mode):
     ],
     ("02_bag_of_words_models.ipynb", "ex2_2_check"): [
         Wrong(
-            setup=("import os\nfor _name in ('bigram_dense.quick.keras', 'bigram_dense.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
-            source="""
-def build_dense_classifier(input_dim):
-    inputs = keras.Input(shape=(input_dim,))
-    x = layers.Dense(16, activation="relu")(inputs)
-    x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(1, activation="sigmoid")(x)
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def train_classifier(train_ds, val_ds, input_dim):
-    model = build_dense_classifier(input_dim)
-    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE)  # keeps the last weights
-    model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS, callbacks=[early_stopping], verbose=2)
-    return model
-
-
-bigram_model = checks.train_or_load("bigram_dense.keras",
-                                    lambda: train_classifier(bigram_train_ds, bigram_val_ds, MAX_TOKENS))
-""",
+            setup=forget_saved("bigram_dense"),
+            source=_with_bigram_training("patience=PATIENCE, restore_best_weights=True)",
+                                         "patience=PATIENCE)  # keeps the last weights"),
             why="EarlyStopping without restore_best_weights=True: the model keeps the weights of the last epoch",
         ),
         Wrong(
-            setup=("import os\nfor _name in ('bigram_dense.quick.keras', 'bigram_dense.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
-            source="""
-def build_dense_classifier(input_dim):
-    inputs = keras.Input(shape=(input_dim,))
-    x = layers.Dense(16, activation="relu")(inputs)
-    x = layers.Dropout(0.5)(x)
-    outputs = layers.Dense(1, activation="sigmoid")(x)
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def train_classifier(train_ds, val_ds, input_dim):
-    model = build_dense_classifier(input_dim)
-    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True)
-    model.fit(val_ds, validation_data=train_ds, epochs=EPOCHS, callbacks=[early_stopping], verbose=2)  # swapped
-    return model
-
-
-bigram_model = checks.train_or_load("bigram_dense.keras",
-                                    lambda: train_classifier(bigram_train_ds, bigram_val_ds, MAX_TOKENS))
-""",
+            setup=forget_saved("bigram_dense"),
+            source=_with_bigram_training("model.fit(train_ds, validation_data=val_ds,",
+                                         "model.fit(val_ds, validation_data=train_ds,  # swapped\n              "),
             why="swaps the data sets: trains on the validation reviews and validates on the training reviews",
         ),
     ],
@@ -506,8 +490,7 @@ def memory_span(norms, fraction=0.01):
     ],
     ("04_recurrent_networks.ipynb", "ex4_4_check"): [
         Wrong(
-            setup=("import os\nfor _name in ('imdb_bigru.quick.keras', 'imdb_bigru.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
+            setup=forget_saved("imdb_bigru"),
             source="""
 EPOCHS = dlcourse.pick(full=3, quick=1)
 
@@ -534,8 +517,7 @@ rnn_model = checks.train_or_load("imdb_bigru.keras", train_sentiment_rnn)
             why="forgets mask_zero=True: the GRU reads the padding zeros as words",
         ),
         Wrong(
-            setup=("import os\nfor _name in ('imdb_bigru.quick.keras', 'imdb_bigru.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
+            setup=forget_saved("imdb_bigru"),
             source="""
 EPOCHS = dlcourse.pick(full=3, quick=1)
 
@@ -697,7 +679,7 @@ class TransformerEncoder(layers.Layer):
     ],
     ("05_attention_and_transformers.ipynb", "ex5_4_check"): [
         Wrong(
-            setup=_NLP05_REMOVE_SAVED,
+            setup=forget_saved("imdb_transformer"),
             source="""
 EPOCHS = dlcourse.pick(full=4, quick=1)
 
@@ -725,7 +707,7 @@ classifier = checks.train_or_load("imdb_transformer.keras", train_classifier)
             why="uses a plain Embedding: the classifier has no position information",
         ),
         Wrong(
-            setup=_NLP05_REMOVE_SAVED,
+            setup=forget_saved("imdb_transformer"),
             source="""
 EPOCHS = dlcourse.pick(full=4, quick=1)
 

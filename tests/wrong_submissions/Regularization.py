@@ -1,6 +1,35 @@
 """Wrong submissions for Regularization/ (see tests/test_hidden_tests.py)."""
 
-from . import Wrong
+from . import Wrong, forget_saved, with_line
+
+# Exercise 4.2's correct cell; each wrong submission changes one line of it.
+_HEAD_TRAINING = '''
+HEAD_EPOCHS = dlcourse.pick(full=10, quick=1)
+
+
+def build_head():
+    inputs = keras.Input(shape=(1280,), name="features")
+    x = layers.Dropout(0.5, name="head_dropout")(inputs)
+    outputs = layers.Dense(1, activation="sigmoid", name="dog_probability")(x)
+    return keras.Model(inputs, outputs, name="head")
+
+
+def train_head():
+    model = build_head()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(train_features, y_train, validation_data=(val_features, y_val), batch_size=32,
+              epochs=HEAD_EPOCHS, verbose=2)
+    return model
+
+
+head = checks.train_or_load("cats_dogs_head.keras", train_head)
+'''
+
+
+def _with_head_training(line: str, wrong_line: str) -> str:
+    return with_line(_HEAD_TRAINING, line, wrong_line)
+
 
 WRONG = {
     # --- 01_overfitting_and_remedies.ipynb ---
@@ -284,9 +313,7 @@ def build_convnet(image_size, augmentation=None):
     ],
     ("03_data_augmentation.ipynb", "ex3_3_check"): [
         Wrong(
-            setup=("import os\nfor _name in ('cats_dogs_augmented.quick.keras',\n"
-                   "              'cats_dogs_augmented.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
+            setup=forget_saved("cats_dogs_augmented"),
             source="""
 EPOCHS = dlcourse.pick(full=100, quick=2)
 
@@ -305,9 +332,7 @@ augmented_seconds = time.perf_counter() - start
             why="trains the network without the augmentation block",
         ),
         Wrong(
-            setup=("import os\nfor _name in ('cats_dogs_augmented.quick.keras',\n"
-                   "              'cats_dogs_augmented.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
+            setup=forget_saved("cats_dogs_augmented"),
             source="""
 EPOCHS = dlcourse.pick(full=100, quick=2)
 
@@ -376,56 +401,15 @@ def load_photo(path):
     ],
     ("04_transfer_learning.ipynb", "ex4_2_check"): [
         Wrong(
-            setup=("import os\nfor _name in ('cats_dogs_head.quick.keras', 'cats_dogs_head.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
-            source='''
-HEAD_EPOCHS = dlcourse.pick(full=10, quick=1)
-
-
-def build_head():
-    inputs = keras.Input(shape=(1280,), name="features")
-    x = layers.Dropout(0.5, name="head_dropout")(inputs)
-    outputs = layers.Dense(1, activation="sigmoid", name="dog_probability")(x)
-    return keras.Model(inputs, outputs, name="head")
-
-
-def train_head():
-    model = build_head()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy",
-                  metrics=["accuracy"])
-    model.fit(val_features, y_val, validation_data=(train_features, y_train), batch_size=32,  # swapped
-              epochs=HEAD_EPOCHS, verbose=2)
-    return model
-
-
-head = checks.train_or_load("cats_dogs_head.keras", train_head)
-''',
+            setup=forget_saved("cats_dogs_head"),
+            source=_with_head_training("model.fit(train_features, y_train, validation_data=(val_features, y_val), batch_size=32,",
+                                      "model.fit(val_features, y_val, validation_data=(train_features, y_train), batch_size=32,  # swapped"),
             why="swaps the data: trains on the validation features and validates on the training features",
         ),
         Wrong(
-            setup=("import os\nfor _name in ('cats_dogs_head.quick.keras', 'cats_dogs_head.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
-            source='''
-HEAD_EPOCHS = dlcourse.pick(full=10, quick=1)
-
-
-def build_head():
-    inputs = keras.Input(shape=(1280,), name="features")
-    x = layers.Dropout(0.5, name="head_dropout")(inputs)
-    outputs = layers.Dense(1, activation="sigmoid", name="dog_probability")(x)
-    return keras.Model(inputs, outputs, name="head")
-
-
-def train_head():
-    model = build_head()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy",
-                  metrics=["accuracy"])
-    model.fit(train_features, y_train, batch_size=32, epochs=HEAD_EPOCHS, verbose=2)  # no validation data
-    return model
-
-
-head = checks.train_or_load("cats_dogs_head.keras", train_head)
-''',
+            setup=forget_saved("cats_dogs_head"),
+            source=_with_head_training("validation_data=(val_features, y_val), batch_size=32,\n              epochs=HEAD_EPOCHS,",
+                                      "batch_size=32,  # no validation data\n              epochs=HEAD_EPOCHS,"),
             why="trains without validation_data, so nothing in the history shows how the head generalises",
         ),
     ],
@@ -455,8 +439,7 @@ def unfreeze_top(model, n_blocks):
     ],
     ("04_transfer_learning.ipynb", "ex4_4_check"): [
         Wrong(
-            setup=("import os\nfor _name in ('cats_dogs_fine_tuned.quick.keras', 'cats_dogs_fine_tuned.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
+            setup=forget_saved("cats_dogs_fine_tuned"),
             source='''
 FINE_TUNE_BLOCKS = 4
 FINE_TUNE_EPOCHS = dlcourse.pick(full=3, quick=1)
@@ -476,8 +459,7 @@ fine_tuned = checks.train_or_load("cats_dogs_fine_tuned.keras", fine_tune)
             why="fine-tunes with Adam's default learning rate 1e-3, a hundred times too large for pretrained weights",
         ),
         Wrong(
-            setup=("import os\nfor _name in ('cats_dogs_fine_tuned.quick.keras', 'cats_dogs_fine_tuned.quick.history.json'):\n"
-                   "    if os.path.exists(_name):\n        os.remove(_name)\n"),
+            setup=forget_saved("cats_dogs_fine_tuned"),
             source='''
 FINE_TUNE_BLOCKS = 4
 FINE_TUNE_EPOCHS = dlcourse.pick(full=3, quick=1)

@@ -21,3 +21,16 @@ class Wrong:
     source: str
     why: str
     setup: str = ""
+
+
+def forget_saved(stem: str) -> str:
+    """Set-up code that deletes the quick-mode model (and its history) the solution saved under ``stem``, so that
+    ``train_or_load`` runs the wrong training function instead of loading the correct model."""
+    return (f"import os\nfor _name in ('{stem}.quick.keras', '{stem}.quick.history.json'):\n"
+            "    if os.path.exists(_name):\n        os.remove(_name)\n")
+
+
+def with_line(source: str, line: str, wrong_line: str) -> str:
+    """``source`` (a correct solution cell) with one line, or one piece of a line, replaced by a mistake."""
+    assert source.count(line) == 1, f"expected {line!r} once in the correct source"
+    return source.replace(line, wrong_line)
