@@ -55,7 +55,7 @@ def _build_judge():
     return keras.Model(inputs, outputs, name="judge")
 
 
-def _train_judge(dataset: str) -> dict:
+def _train_judge(dataset: str, quick: bool) -> dict:
     import keras
     import numpy as np
 
@@ -63,38 +63,53 @@ def _train_judge(dataset: str) -> dict:
     keras.utils.set_random_seed(JUDGE_SEED)
     model = _build_judge()
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    print(f"Training the sample-quality judge for {dataset} once (about a minute; kept in the data cache) ...")
-    model.fit(x_train[..., None] / 255.0, y_train, epochs=4, batch_size=128, verbose=2)
+    if quick:
+        # quick mode (CI) only needs a judge that works, not figures worth quoting: 1 epoch on 10,000 images
+        x_train, y_train, epochs = x_train[:10_000], y_train[:10_000], 1
+        print(f"Training a quick-mode sample-quality judge for {dataset} (seconds; its figures are not comparable "
+              f"with full mode) ...")
+    else:
+        epochs = 4
+        print(f"Training the sample-quality judge for {dataset} once (about a minute; kept in the data cache) ...")
+    model.fit(x_train[..., None] / 255.0, y_train, epochs=epochs, batch_size=128, verbose=2)
     accuracy = model.evaluate(x_test[..., None] / 255.0, y_test, verbose=0)[1]
     weights = {f"w{i:02d}": w for i, w in enumerate(model.get_weights())}
     return {**weights, "test_accuracy": np.array(accuracy)}
 
 
-_JUDGES: dict[str, Any] = {}
+_JUDGES: dict[tuple[str, bool], Any] = {}
 
 
 def judge(dataset: str = "mnist"):
     """The cached classifier that judges samples of ``dataset`` (trained on first use, about a minute).
 
+    In quick mode (``DLCOURSE_QUICK=1``) a smaller judge (1 epoch on 10,000 images, seconds) is trained and cached
+    under its own name: enough to run a notebook end to end, not to quote its figures.
+
     Returns a Keras model from 28×28×1 images in [0, 1] to 10 class probabilities; its layer ``"features"`` gives
     the 128 features the Fréchet distance compares. ``judge(...).test_accuracy`` is its accuracy on the real test
     set (about 0.99 for MNIST, 0.91 for Fashion-MNIST).
     """
-    if dataset in _JUDGES:
-        return _JUDGES[dataset]
+    from dlcourse.runtime import is_quick
+
+    quick = is_quick()
+    if (dataset, quick) in _JUDGES:
+        return _JUDGES[dataset, quick]
     from dlcourse.data import store
 
     import keras
 
+    # quick mode keeps its own, smaller judge under another name, so that it is never used for full-mode figures
+    suffix = ".quick" if quick else ""
     arrays = store.derived_arrays(
-        f"judge-{dataset}-v{JUDGE_VERSION}.npz", lambda: _train_judge(dataset),
-        meta=f"judge {dataset} v{JUDGE_VERSION} seed {JUDGE_SEED}",
+        f"judge-{dataset}-v{JUDGE_VERSION}{suffix}.npz", lambda: _train_judge(dataset, quick),
+        meta=f"judge {dataset} v{JUDGE_VERSION} seed {JUDGE_SEED}{suffix}",
     )
     model = _build_judge()
     model.set_weights([arrays[k] for k in sorted(k for k in arrays if k.startswith("w"))])
     model.test_accuracy = float(arrays["test_accuracy"])
     model.feature_model = keras.Model(model.input, [model.get_layer("features").output, model.output])
-    _JUDGES[dataset] = model
+    _JUDGES[dataset, quick] = model
     return model
 
 

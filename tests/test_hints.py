@@ -808,6 +808,36 @@ def nlp05_rows() -> list[Row]:
     ]
 
 
+# --- GAN 01 rows: replace this stub with def gan01_rows() -> list[Row] ---
+
+def gan01_rows() -> list[Row]:
+    return []
+
+
+# --- GAN 02 rows: replace this stub with def gan02_rows() -> list[Row] ---
+
+def gan02_rows() -> list[Row]:
+    return []
+
+
+# --- GAN 03 rows: replace this stub with def gan03_rows() -> list[Row] ---
+
+def gan03_rows() -> list[Row]:
+    return []
+
+
+# --- GAN 04 rows: replace this stub with def gan04_rows() -> list[Row] ---
+
+def gan04_rows() -> list[Row]:
+    return []
+
+
+# --- GAN 05 rows: replace this stub with def gan05_rows() -> list[Row] ---
+
+def gan05_rows() -> list[Row]:
+    return []
+
+
 ROWS = [
     # ---- the four wrong hints observed in issue 8 ----
     Row("ANN3.2 rmse without the square root", lambda: check_rmse(lambda y_true, y_pred: float(
@@ -1001,6 +1031,11 @@ def precision_recall_from_confusion(cm):
     *nlp03_rows(),
     *nlp05_rows(),
     *nlp01_rows(),
+    *gan01_rows(),
+    *gan02_rows(),
+    *gan03_rows(),
+    *gan04_rows(),
+    *gan05_rows(),
 ]
 
 # A distinctive piece of every cause's text: none may appear in a message whose row names no cause.

@@ -47,6 +47,7 @@ def mnist_judge_cache(tmp_path_factory):
         mp.setenv("DLCOURSE_CACHE", str(cache))
         mp.setenv("DLCOURSE_DATA", str(SHARED))
         mp.setenv("DLCOURSE_OFFLINE", "1")
+        mp.setenv("DLCOURSE_QUICK", "0")  # the full judge, whatever mode the suite runs in
         sq._JUDGES.clear()
         sq._REAL_FEATURES.clear()
         yield cache
@@ -61,7 +62,7 @@ def test_the_judge_is_accurate_cached_and_tells_real_from_collapsed_and_noise(mn
     judge = sq.judge("mnist")
     assert judge.test_accuracy > 0.98
     cached = list((mnist_judge_cache / "derived").glob("judge-mnist-v*.npz"))
-    assert len(cached) == 1
+    assert [p.name for p in cached] == [f"judge-mnist-v{sq.JUDGE_VERSION}.npz"]
     # a fresh process would read the weights back from the cache: same predictions, no retraining
     sq._JUDGES.clear()
     again = sq.judge("mnist")
@@ -81,3 +82,17 @@ def test_the_judge_is_accurate_cached_and_tells_real_from_collapsed_and_noise(mn
     assert "smallest class share 0.0% (0)" in str(ones) or "smallest class share 0.0%" in str(ones)
     with pytest.raises(ValueError, match="at least 200"):
         sq.evaluate(x[:100], "mnist")
+
+
+@needs_shared
+def test_quick_mode_trains_its_own_judge_and_never_overwrites_the_full_one(mnist_judge_cache, monkeypatch):
+    sq.judge("mnist")  # the full judge, from the module's cache (trained by the test above if not yet)
+    full_file = mnist_judge_cache / "derived" / f"judge-mnist-v{sq.JUDGE_VERSION}.npz"
+    before = full_file.read_bytes()
+    monkeypatch.setenv("DLCOURSE_QUICK", "1")
+    quick = sq.judge("mnist")
+    assert (mnist_judge_cache / "derived" / f"judge-mnist-v{sq.JUDGE_VERSION}.quick.npz").exists()
+    assert full_file.read_bytes() == before
+    assert 0.8 < quick.test_accuracy < 1.0  # 1 epoch on 10,000 images: it works, but is not the full judge
+    monkeypatch.setenv("DLCOURSE_QUICK", "0")
+    assert sq.judge("mnist") is not quick

@@ -129,7 +129,8 @@ def derived_arrays(filename: str, build, *, meta: str = "") -> dict:
     target = cache_dir() / "derived" / filename
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.stem}.partial.npz")
+        # one partial file per process: two notebooks building the same file at once must not write into one
+        partial = target.with_name(f".{target.stem}.{os.getpid()}.partial.npz")
         np.savez(partial, meta=np.array(meta), **arrays)
         partial.replace(target)
     except OSError as exc:
