@@ -45,7 +45,7 @@ SLOWEST = 3
 MEMORY_LIMIT = 4 * 2**30
 
 #: Files notebooks write that make a rerun skip training (``train_or_load``) or are its by-products.
-ARTIFACTS = ("*.keras", "*.history.json", "*.weights.h5")
+ARTIFACTS = ("*.keras", "*.history.json", "*.weights.h5", "*.progress.npz")
 
 
 def register(subparsers: Any) -> None:

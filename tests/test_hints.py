@@ -808,34 +808,244 @@ def nlp05_rows() -> list[Row]:
     ]
 
 
-# --- GAN 01 rows: replace this stub with def gan01_rows() -> list[Row] ---
+# --- GAN 01 rows: def gan01_rows() -> list[Row] ---
 
 def gan01_rows() -> list[Row]:
-    return []
+    """GAN 01, Exercises 1.2 and 1.3 (the visible checks, copied from the notebook's check cells)."""
+
+    def check_reconstruction_errors(reconstruction_errors) -> None:  # Ex 1.3
+        check_function(reconstruction_errors,
+                       [((np.array([[0.0, 0.5, 1.0, 1.0], [0.2, 0.2, 0.2, 0.2]]),
+                          np.array([[0.0, 0.5, 0.0, 1.0], [0.2, 0.6, 0.2, 0.2]])), np.array([0.25, 0.04]))],
+                       atol=1e-9, name="reconstruction_errors (2 flat images of 4 pixels)",
+                       hints={lambda found, expected: np.shape(found) == np.shape(expected)
+                              and np.allclose(found, 4 * np.asarray(expected)):
+                              "the squared errors are summed over the 4 pixels of each image: take their mean"})
+
+    def summed_errors(images, reconstructions):  # the sum over the 4 pixels, not their mean
+        return ((np.asarray(images) - np.asarray(reconstructions)) ** 2).sum(axis=1)
+
+    def batch_mean_errors(images, reconstructions):  # one number for the whole batch
+        return np.mean((np.asarray(images) - np.asarray(reconstructions)) ** 2)
+
+    def noise_case(images, noise_std, seed):
+        expected = np.clip(images + np.random.default_rng(seed).normal(0.0, noise_std, size=images.shape), 0.0, 1.0)
+        return ((images, noise_std, seed), expected.astype("float32"))
+
+    def check_add_noise(add_noise) -> None:  # Ex 1.2
+        check_function(add_noise, [noise_case(np.full((2, 4, 4), 0.5, dtype="float32"), 0.1, 0),
+                                   noise_case(np.full((3, 28, 28, 1), 0.5, dtype="float32"), 0.05, 7)],
+                       atol=1e-6, name="add_noise (mid-grey images, small noise)")
+
+    def unseeded_noise(images, noise_std, seed):  # ignores the seed: other noise on every call
+        noisy = images + np.random.default_rng().normal(0.0, noise_std, size=images.shape)
+        return np.clip(noisy, 0.0, 1.0).astype("float32")
+
+    return [
+        Row("GAN 01.3 reconstruction_errors sums the squared errors over the pixels",
+            lambda: check_reconstruction_errors(summed_errors), "summed over the 4 pixels"),
+        Row("GAN 01.3 reconstruction_errors averages over the batch too (one number; no cause the evidence shows)",
+            lambda: check_reconstruction_errors(batch_mean_errors), None),
+        Row("GAN 01.2 add_noise ignores the seed (no cause the evidence shows)",
+            lambda: check_add_noise(unseeded_noise), None),
+    ]
 
 
 # --- GAN 02 rows: replace this stub with def gan02_rows() -> list[Row] ---
 
 def gan02_rows() -> list[Row]:
-    return []
+    """GAN 02, Exercises 2.1 and 2.2 (the visible checks, with the notebook's own hint for a forgotten factor 1/2)."""
+    half_forgotten = {lambda found, expected: np.shape(found) == np.shape(expected)
+                      and np.allclose(found, 2 * np.asarray(expected)) and np.any(np.asarray(expected) != 0):
+                      "your values are twice the expected ones: the closed form has a factor -1/2 in front of the sum"}
+
+    def check_kl(kl_divergence) -> None:  # Ex 2.2
+        def kl(m, v):
+            return np.asarray(kl_divergence(np.asarray(m, "float32"), np.asarray(v, "float32")))
+        check_function(kl, [((np.zeros((2, 3)), np.zeros((2, 3))), np.zeros(2, "float32")),
+                            ((np.array([[2.0]]), np.array([[0.0]])), np.array([2.0], "float32"))],
+                       rtol=1e-5, atol=1e-6, name="kl_divergence", hints=half_forgotten)
+
+    def kl_without_half(m, v):
+        return -np.sum(1 + v - m ** 2 - np.exp(v), axis=-1)
+
+    def kl_batch_mean(m, v):  # averaged over the batch too: one number instead of one per example
+        return np.mean(-0.5 * np.sum(1 + v - m ** 2 - np.exp(v), axis=-1))
+
+    def check_sample_latent(sample_latent) -> None:  # Ex 2.1 (the noise from keras.random.normal with the seed)
+        import keras
+        mean = np.array([[0.0, 1.0, -2.0], [0.5, 0.0, 3.0]], dtype="float32")
+        noise = np.asarray(keras.random.normal((2, 3), seed=7))
+        check_function(lambda m, v, s: np.asarray(sample_latent(m, v, s)),
+                       [((mean, np.zeros((2, 3), "float32"), 7), mean + noise)], rtol=1e-5, atol=1e-6,
+                       name="sample_latent(z_mean, z_log_var=0, seed=7)")
+
+    def numpy_noise(z_mean, z_log_var, seed=None):  # NumPy's generator: other numbers than keras.random's
+        return z_mean + np.exp(0.5 * z_log_var) * np.random.default_rng(seed).normal(size=np.shape(z_mean))
+
+    return [
+        Row("GAN 02.2 kl_divergence without the factor 1/2", lambda: check_kl(kl_without_half),
+            "factor -1/2 in front of the sum"),
+        Row("GAN 02.2 kl_divergence averaged over the batch (a scalar, not one value per example)",
+            lambda: check_kl(kl_batch_mean), None),
+        Row("GAN 02.1 sample_latent draws its noise with NumPy instead of keras.random.normal",
+            lambda: check_sample_latent(numpy_noise), None),
+    ]
 
 
 # --- GAN 03 rows: replace this stub with def gan03_rows() -> list[Row] ---
 
 def gan03_rows() -> list[Row]:
-    return []
+    """GAN 03, Exercise 3.1 (the visible checks of the two losses from logits)."""
+    zeros = np.zeros((4, 1))
+    real, fake = np.array([[2.0], [0.5]]), np.array([[-1.0], [0.0], [3.0]])
+
+    def softplus(v):
+        return np.logaddexp(0.0, np.asarray(v, dtype=float))
+
+    def check_discriminator_loss(discriminator_loss) -> None:
+        check_function(lambda r, f: float(discriminator_loss(r, f)),
+                       [((zeros, zeros), np.log(4.0)), ((real, fake), 1.6521679)], rtol=1e-5,
+                       name="discriminator_loss(real_logits, fake_logits)",
+                       hints={lambda found, expected: np.isclose(found, expected / 2, rtol=1e-4):
+                              "your value is half the expected one: add the two means (real part + fake part), do "
+                              "not average them."})
+
+    def check_generator_loss(generator_loss) -> None:
+        check_function(lambda f: float(generator_loss(f)), [((zeros,), np.log(2.0))], rtol=1e-5,
+                       name="generator_loss(fake_logits)",
+                       hints={lambda found, expected: found < 0:
+                              "your loss is negative: that is log(1 - D(G(z))), the saturating loss; the "
+                              "non-saturating loss is -log D(G(z)), the cross-entropy of the fakes with label 1."})
+
+    def averaged(r, f):
+        return (np.mean(softplus(-r)) + np.mean(softplus(f))) / 2
+
+    def swapped(r, f):
+        return np.mean(softplus(r)) + np.mean(softplus(-f))
+
+    return [
+        Row("GAN 03.1 discriminator loss averaging the real and fake means",
+            lambda: check_discriminator_loss(averaged), "add the two means"),
+        Row("GAN 03.1 generator loss in the saturating form log(1 - D(G(z)))",
+            lambda: check_generator_loss(lambda f: -np.mean(softplus(f))), "the saturating loss"),
+        Row("GAN 03.1 discriminator loss with the labels swapped (no cause fits)",
+            lambda: check_discriminator_loss(swapped), None),
+    ]
 
 
 # --- GAN 04 rows: replace this stub with def gan04_rows() -> list[Row] ---
 
 def gan04_rows() -> list[Row]:
-    return []
+    """GAN 04, Exercise 4.3 (the visible check: the losses one train_step returns on tiny networks, with the
+    notebook's hint for a discriminator loss off by a factor of 2)."""
+
+    def one_step_losses(d_halved=False, g_target=1.0):
+        """(d_loss, g_loss) of one alternating step on the notebook's tiny networks; the flags make the mistakes."""
+        import keras
+        import tensorflow as tf
+        from keras import layers, ops
+
+        rng = np.random.default_rng(1)
+        z = keras.Input(shape=(3,))
+        pixels = layers.Dense(16, activation="tanh")(layers.Lambda(lambda v: ops.zeros_like(v))(z))
+        generator = keras.Model(z, layers.Reshape((4, 4, 1))(pixels))
+        image = keras.Input(shape=(4, 4, 1))
+        hidden = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(5)(layers.Flatten()(image)))
+        discriminator = keras.Model(image, layers.Dense(1)(hidden))
+        for model in (generator, discriminator):
+            model.set_weights([rng.normal(scale=0.8, size=w.shape).astype("float32") for w in model.get_weights()])
+        real = tf.constant(np.random.default_rng(4_300).uniform(-1, 1, size=(8, 4, 4, 1)), dtype="float32")
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        fake = generator(np.zeros((8, 3), "float32"))
+        with tf.GradientTape() as tape:
+            d_loss = (bce(np.full((8, 1), 0.9, "float32"), discriminator(real))
+                      + bce(np.zeros((8, 1), "float32"), discriminator(fake)))
+            if d_halved:  # the mean over the concatenated batch of 16: half of L_D
+                d_loss = d_loss / 2
+        keras.optimizers.SGD(0.5).apply_gradients(zip(tape.gradient(d_loss, discriminator.trainable_weights),
+                                                      discriminator.trainable_weights))
+        g_loss = bce(np.full((8, 1), g_target, "float32"), discriminator(generator(np.zeros((8, 3), "float32"))))
+        return float(d_loss), float(g_loss)
+
+    def check_losses(train_step_losses) -> None:  # Ex 4.3 (visible)
+        check_function(train_step_losses, [((), one_step_losses())], rtol=1e-4, atol=1e-5,
+                       name="(d_loss, g_loss) returned by train_step on one batch of 8 images",
+                       hints={lambda found, expected: abs(found[0] - 2 * expected[0]) < 1e-3 * abs(expected[0]) + 1e-4
+                              or abs(found[0] - expected[0] / 2) < 1e-3 * abs(expected[0]) + 1e-4:
+                              "your d_loss is off by a factor of 2: L_D is the SUM of the mean loss on the real images "
+                              "and the mean loss on the generated ones."})
+
+    return [
+        Row("GAN 04.3 d_loss as the mean over the concatenated real and generated batch (half of L_D)",
+            lambda: check_losses(lambda: one_step_losses(d_halved=True)), "off by a factor of 2"),
+        Row("GAN 04.3 generator loss with the target 0 for its images (no cause the evidence shows)",
+            lambda: check_losses(lambda: one_step_losses(g_target=0.0)), None),
+    ]
 
 
 # --- GAN 05 rows: replace this stub with def gan05_rows() -> list[Row] ---
 
 def gan05_rows() -> list[Row]:
-    return []
+    """GAN 05 (diffusion), Exercises 5.1 and 5.4 (the visible checks and their tied hints)."""
+
+    def check_schedule(linear_beta_schedule) -> None:  # Ex 5.1
+        check_function(
+            linear_beta_schedule,
+            [((4, 0.1, 0.4), (np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.9, 0.72, 0.504, 0.3024])))],
+            rtol=1e-5, atol=1e-6, name="linear_beta_schedule(4, 0.1, 0.4) -> (betas, alpha_bars)",
+            hints={
+                lambda found, expected: np.isclose(float(np.asarray(found[1])[0]), 1.0):
+                    "alpha_bars[0] should be 1 - betas[0]: the product starts with the first factor, not with an "
+                    "empty product",
+                lambda found, expected: np.allclose(np.asarray(found[1]), np.cumsum(1 - expected[0])):
+                    "alpha_bars grows like a cumulative sum: it is a cumulative product (np.cumprod) of 1 - betas",
+            },
+        )
+
+    def cumsum_schedule(T, beta_start=1e-4, beta_end=0.02):
+        betas = np.linspace(beta_start, beta_end, T, dtype="float32")
+        return betas, np.cumsum(1.0 - betas).astype("float32")
+
+    def shifted_schedule(T, beta_start=1e-4, beta_end=0.02):  # alpha_bar_0 = 1: the product of no factors
+        betas = np.linspace(beta_start, beta_end, T, dtype="float32")
+        return betas, np.concatenate([[1.0], np.cumprod(1.0 - betas)[:-1]]).astype("float32")
+
+    betas3 = np.array([0.1, 0.2, 0.3], dtype="float32")
+    ab3 = np.cumprod(1 - betas3).astype("float32")
+    rng = np.random.default_rng(7)
+    xt, eps, z = (rng.normal(size=(2, 3)).astype("float32") for _ in range(3))
+    mean = (xt - 0.3 / np.sqrt(1 - 0.504) * eps) / np.sqrt(0.7)
+
+    def check_reverse_step(p_sample_step) -> None:  # Ex 5.4
+        check_function(
+            p_sample_step, [((xt, 2, eps, betas3, ab3, z), mean + np.sqrt((1 - 0.72) / (1 - 0.504) * 0.3) * z)],
+            rtol=1e-4, atol=1e-5, name="p_sample_step at t = 2 of a 3-step schedule",
+            hints={lambda found, expected: np.allclose(np.asarray(found), mean + np.sqrt(0.3) * z, atol=1e-4):
+                   "the noise's standard deviation looks like sqrt(beta_t): this exercise asks for sigma_t^2 = "
+                   "(1 - alpha_bar_{t-1}) / (1 - alpha_bar_t) * beta_t",
+                   lambda found, expected: np.allclose(np.asarray(found), (xt - 0.3 / np.sqrt(1 - 0.504) * eps)
+                                                       / np.sqrt(0.504) + (np.asarray(expected) - mean), atol=1e-4):
+                   "the mean looks divided by sqrt(alpha_bar_t): the reverse step divides by sqrt(alpha_t) = "
+                   "sqrt(1 - beta_t)"})
+
+    def beta_variance(x_t, t, predicted_noise, betas, alpha_bars, noise):
+        m = (x_t - betas[t] / np.sqrt(1 - alpha_bars[t]) * predicted_noise) / np.sqrt(1 - betas[t])
+        return m if t == 0 else m + np.sqrt(betas[t]) * noise
+
+    def plain_reverse(x_t, t, predicted_noise, betas, alpha_bars, noise):  # no noise at all: no named cause
+        return (x_t - betas[t] / np.sqrt(1 - alpha_bars[t]) * predicted_noise) / np.sqrt(1 - betas[t])
+
+    return [
+        Row("GAN 05.1 alpha_bars as a cumulative sum", lambda: check_schedule(cumsum_schedule),
+            "cumulative product"),
+        Row("GAN 05.1 alpha_bars shifted by one step (alpha_bar_0 = 1)", lambda: check_schedule(shifted_schedule),
+            "should be 1 - betas[0]", absent=("cumulative sum",)),
+        Row("GAN 05.4 reverse step with variance beta_t", lambda: check_reverse_step(beta_variance),
+            "looks like sqrt(beta_t)", absent=("alpha_bar_t): the reverse",)),
+        Row("GAN 05.4 reverse step without the noise", lambda: check_reverse_step(plain_reverse), None,
+            absent=("sqrt(beta_t)", "divided by sqrt(alpha_bar_t)")),
+    ]
 
 
 ROWS = [

@@ -32,6 +32,7 @@ IGNORE = [
     "feedback",
     "*.keras",
     "*.history.json",  # train_or_load's history beside a model: stale without the model
+    "*.progress.npz",  # what a notebook recorded while training a saved model (e.g. a GAN's per-epoch samples)
     "*.weights.h5",
     "*.h5",
     ".DS_Store",
