@@ -159,6 +159,28 @@ def _check_device(report: Report) -> None:
         report.info("no GPU: every notebook runs on CPU (the full-size trainings take longer; see README)")
 
 
+def _check_backends(report: Report) -> None:
+    """Which Keras backends are installed and work (each tried in its own process: a process has one backend)."""
+    from dlcourse import backends
+
+    report.section("Keras backends (KERAS_BACKEND; TensorFlow is the course's default)")
+    chosen = backends.requested()
+    for name in backends.BACKENDS:
+        result = backends.probe(name)
+        mark = " <- KERAS_BACKEND" if name == chosen and chosen != backends.DEFAULT else ""
+        if result.works:
+            report.ok(f"{name}: {backends.label(name)} works ({result.detail}, tiny fit in {result.seconds:.1f} s){mark}")
+        elif result.version is None and name != chosen:
+            report.info(f"{name}: not installed (optional; to try it: {backends.BACKENDS[name][1]})")
+        elif result.version is None:
+            report.problem(f"KERAS_BACKEND={name} but it is not installed", backends.BACKENDS[name][1])
+        else:
+            report.problem(f"{name}: {backends.label(name)} is installed but fails: {result.detail}",
+                           f"{backends.BACKENDS[name][1]} --force-reinstall")
+    if chosen not in backends.BACKENDS:
+        report.problem(backends.problem(chosen).split(" Fix: ")[0], "unset KERAS_BACKEND or set it to tensorflow, jax or torch")
+
+
 def _check_data(report: Report, verify: bool) -> None:
     from dlcourse.data import registry, store
     from dlcourse.data.errors import DataError
@@ -192,6 +214,7 @@ def run(*, device: bool = True, data: bool = True, verify: bool = False, stream=
     _check_packages(report)
     if device:
         _check_device(report)
+        _check_backends(report)
     if data:
         _check_data(report, verify)
     print(file=report.stream)

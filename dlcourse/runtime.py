@@ -256,7 +256,13 @@ def setup(seed: int = 42, *, keras: bool = True, verbose: bool = True) -> SetupI
     info = SetupInfo(python=platform.python_version(), numpy=np.__version__, quick=QUICK, seed=seed)
     parts = [f"Python {info['python']}", f"NumPy {info['numpy']}"]
     if keras:
-        if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        from dlcourse import backends
+
+        if "keras" not in sys.modules and (problem := backends.problem()):
+            # Keras would fail to import (or pick an unusable backend): say why, and run on TensorFlow instead.
+            warnings.warn(problem + " Running on TensorFlow for now.", stacklevel=2)
+            os.environ["KERAS_BACKEND"] = backends.DEFAULT
+        if backends.requested() == "tensorflow":
             import_tensorflow()
         import keras as keras_module
 
@@ -266,11 +272,12 @@ def setup(seed: int = 42, *, keras: bool = True, verbose: bool = True) -> SetupI
             keras=keras_module.__version__,
             tensorflow=installed_version("tensorflow") or installed_version("tensorflow-cpu"),
             backend=backend,
-            device=device_description() if backend == "tensorflow" else "see your backend's documentation",
+            backend_version=backends.version(backend),
+            device=backends.device(backend),
         )
         parts = [
             f"Python {info['python']}",
-            f"Keras {info['keras']} ({backend} backend, TensorFlow {info['tensorflow']})",
+            f"Keras {info['keras']} ({backend} backend, {backends.label(backend)})",
             f"device: {info['device']}",
         ]
     if verbose:

@@ -32,6 +32,9 @@ def test_doctor_reports_environment_packages_device_and_data():
     for section in ("Environment", "Packages (supported ranges)", "Device", "Datasets"):
         assert f"\n{section}" in out
     assert "✓ tensorflow" in out and "✓ keras" in out and "training device:" in out
+    # make test installs all three backends, so each is tried in its own process and must work
+    for name, label in (("tensorflow", "TensorFlow"), ("jax", "JAX"), ("torch", "PyTorch")):
+        assert f"✓ {name}: {label} " in out and "works (CPU" in out, out
     assert "All required checks passed" in out
     for name in ("mnist", "imdb", "glove"):
         assert f"{name}:" in out
@@ -79,3 +82,19 @@ def test_doctor_command_is_registered(capsys):
 
     assert main(["doctor", "--no-device"]) in (0, 1)
     assert "Packages (supported ranges)" in capsys.readouterr().out
+
+
+def test_a_missing_chosen_backend_is_a_problem_with_its_fix(monkeypatch):
+    import keras  # noqa: F401  (imported on TensorFlow before KERAS_BACKEND changes: this process keeps it)
+
+    from dlcourse import backends
+
+    real = backends.version
+    monkeypatch.setattr(backends, "version", lambda name: None if name == "jax" else real(name))
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    code, out = run(device=True, data=False)
+    assert code == 1, out
+    assert "✗ KERAS_BACKEND=jax but it is not installed" in out and "fix: pip install -e '.[jax]'" in out
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    code, out = run(device=True, data=False)
+    assert code == 0 and "jax: not installed (optional; to try it: pip install -e '.[jax]'" in out, out

@@ -32,7 +32,7 @@ Two tests:
   TESTS``) in every topic's solutions (found like ``tests/test_release.py`` does, so new topics are covered
   automatically) has an entry, and every entry names such a cell. Missing entries are listed by name.
 * ``test_wrong_submissions_pass_visible_and_fail_hidden``, once per notebook that has entries: the notebook runs
-  once, in quick mode, in a fresh kernel, in a temporary copy of its folder (without saved models, so nothing is
+  once, in quick mode, on the JAX backend (``BACKEND``), in a fresh kernel, in a temporary copy of its folder (without saved models, so nothing is
   written into the repository). After each check cell that has an entry, extra cells run: the working folder is
   snapshotted, ``setup`` runs, the wrong ``source`` runs in place of the solution, the check cell's visible part
   (everything before ``### BEGIN HIDDEN TESTS``) runs and must pass, the hidden part runs and must raise
@@ -64,6 +64,9 @@ from dlcourse.nbgrader.markup import delimiters, marked_cells, source_of
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = release.topic_dirs(ROOT)
 TIMEOUT = 900  # seconds per cell, as in `make test`
+# The wrong-submission runs double as the JAX run of their notebooks (see test_backends.py): nbval already runs
+# every notebook on TensorFlow, so the grading checks are proven on a second backend at no extra cost.
+BACKEND = "jax"
 HARNESS = "hidden_tests_harness"  # metadata key of the cells this test adds
 
 if str(ROOT / "tests") not in sys.path:  # the table package, whatever pytest's import mode
@@ -258,8 +261,9 @@ def test_wrong_submissions_pass_visible_and_fail_hidden(notebook, tmp_path, monk
 
     table = wrong_table(notebook.parents[1])
     work = tmp_path / notebook.parents[1].name / notebook.parent.name
-    shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns("*.keras", "*.history.json", ".ipynb_*"))
+    shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns("*.keras", "*.history.json", "*.pt", ".ipynb_*"))
     monkeypatch.setenv("DLCOURSE_QUICK", "1")  # the kernel inherits the environment (and DLCOURSE_DATA etc.)
+    monkeypatch.setenv("KERAS_BACKEND", BACKEND)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     nb = spliced(nbformat.read(notebook, as_version=4), table, notebook)

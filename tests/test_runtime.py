@@ -136,3 +136,39 @@ def test_unsolved_stub_gives_a_short_hint_in_a_notebook(tmp_path):
     assert "`relu` is still the exercise stub" in stub.traceback[0] and "Hint:" in stub.traceback[0]
     assert len(errors[3].traceback) > 1, "a NotImplementedError with a message is a real error: full traceback"
     assert errors[4].ename == "ZeroDivisionError" and len(errors[4].traceback) > 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("backend", "label"), [("jax", "JAX"), ("torch", "PyTorch")])
+def test_setup_reports_the_backend_it_runs_on(backend, label):
+    result = _run("import dlcourse; info = dlcourse.setup(); print(info['backend'], info['backend_version'])",
+                  KERAS_BACKEND=backend)
+    assert result.returncode == 0, result.stderr[-2000:]
+    line, facts = result.stdout.strip().splitlines()
+    from dlcourse import backends
+
+    assert f"({backend} backend, {label} {backends.version(backend)})" in line and "device: CPU" in line, line
+    assert facts == f"{backend} {backends.version(backend)}"
+
+
+@pytest.mark.slow
+def test_setup_warns_about_an_unusable_backend_and_runs_on_tensorflow():
+    result = _run("""
+        import warnings
+        from dlcourse import backends
+        real = backends.version
+        backends.version = lambda name: None if name == "jax" else real(name)  # as if JAX were not installed
+        import dlcourse
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            info = dlcourse.setup()
+        print("WARNED", [str(w.message) for w in caught])
+        print(info["backend"])
+        """, KERAS_BACKEND="jax")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "KERAS_BACKEND=jax but JAX is not installed. Fix: pip install -e '.[jax]'" in result.stdout
+    assert "Running on TensorFlow for now." in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "tensorflow"
+    unknown = _run("import dlcourse; print(dlcourse.setup(verbose=False)['backend'])", KERAS_BACKEND="pytorch")
+    assert unknown.returncode == 0 and unknown.stdout.strip() == "tensorflow"
+    assert "KERAS_BACKEND='pytorch' is not one of the course's backends (tensorflow, jax, torch)" in unknown.stderr
