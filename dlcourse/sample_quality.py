@@ -88,7 +88,7 @@ def judge(dataset: str = "mnist"):
 
     Returns a Keras model from 28×28×1 images in [0, 1] to 10 class probabilities; its layer ``"features"`` gives
     the 128 features the Fréchet distance compares. ``judge(...).test_accuracy`` is its accuracy on the real test
-    set (about 0.99 for MNIST, 0.91 for Fashion-MNIST).
+    set (0.990 for MNIST, 0.894 for Fashion-MNIST, measured).
     """
     from dlcourse.runtime import is_quick
 
@@ -204,13 +204,14 @@ class SampleQuality:
 
 
 def _features(model, x, batch_size: int = 500):
+    import keras
     import numpy as np
 
     feats, probs = [], []
     for start in range(0, len(x), batch_size):
         f, p = model.feature_model(x[start : start + batch_size], training=False)
-        feats.append(np.asarray(f))
-        probs.append(np.asarray(p))
+        feats.append(keras.ops.convert_to_numpy(f))  # not np.asarray: a PyTorch tensor may require grad
+        probs.append(keras.ops.convert_to_numpy(p))
     return np.concatenate(feats), np.concatenate(probs)
 
 

@@ -4,7 +4,7 @@ from . import Wrong, forget_saved, with_line
 
 WRONG = {}
 
-# --- notebook 01: add entries with WRONG.update({...}) below this line ---
+# --- notebook 01 ---
 
 # Exercise 1.1's correct cell; each wrong submission changes one line of it.
 _GAN01_DENSE_AE = """
@@ -90,10 +90,10 @@ def reconstruction_errors(images, reconstructions):
 })
 
 
-# --- notebook 02: add entries with WRONG.update({...}) below this line ---
+# --- notebook 02 ---
 
 _VAE_02 = """
-class VAE(keras.Model):
+class VAE(training.TrainStepModel):
     def __init__(self, encoder, decoder, beta=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder
@@ -113,14 +113,16 @@ class VAE(keras.Model):
         return self.decoder(z_mean, training=training)
 
     def train_step(self, data):
-        with tf.GradientTape() as tape:
+        def compute_loss():
             z_mean, z_log_var = self.encoder(data, training=True)
             z = sample_latent(z_mean, z_log_var, self.seed_generator)
             reconstructions = self.decoder(z, training=True)
             reconstruction_loss = ops.mean(reconstruction_loss_per_image(data, reconstructions))
             kl_loss = ops.mean(kl_divergence(z_mean, z_log_var))
             total_loss = reconstruction_loss + self.beta * kl_loss
-        gradients = tape.gradient(total_loss, self.trainable_variables)
+            return total_loss, reconstruction_loss, kl_loss
+
+        (total_loss, reconstruction_loss, kl_loss), gradients = training.gradients(compute_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         self.total_loss_tracker.update_state(total_loss)
         self.reconstruction_loss_tracker.update_state(reconstruction_loss)
@@ -155,11 +157,13 @@ def kl_divergence(z_mean, z_log_var):
         Wrong(source=with_line(_VAE_02, "total_loss = reconstruction_loss + self.beta * kl_loss",
                                "total_loss = reconstruction_loss + kl_loss"),
               why="ignores the KL weight beta"),
-        Wrong(source=with_line(_VAE_02, "gradients = tape.gradient(total_loss, self.trainable_variables)",
-                               "gradients = tape.gradient(reconstruction_loss, self.trainable_variables)"),
+        Wrong(source=with_line(with_line(_VAE_02, "return total_loss, reconstruction_loss, kl_loss",
+                                         "return reconstruction_loss, total_loss, kl_loss"),
+                               "(total_loss, reconstruction_loss, kl_loss), gradients = training.gradients(compute_loss, self.trainable_variables)",
+                               "(reconstruction_loss, total_loss, kl_loss), gradients = training.gradients(compute_loss, self.trainable_variables)"),
               why="differentiates only the reconstruction loss: the KL term sends no gradient to the encoder"),
-        Wrong(source=with_line(with_line(_VAE_02, "gradients = tape.gradient(total_loss, self.trainable_variables)",
-                                         "gradients = tape.gradient(total_loss, self.encoder.trainable_variables)"),
+        Wrong(source=with_line(with_line(_VAE_02, "(total_loss, reconstruction_loss, kl_loss), gradients = training.gradients(compute_loss, self.trainable_variables)",
+                                         "(total_loss, reconstruction_loss, kl_loss), gradients = training.gradients(compute_loss, self.encoder.trainable_variables)"),
                                "self.optimizer.apply(gradients, self.trainable_variables)",
                                "self.optimizer.apply(gradients, self.encoder.trainable_variables)"),
               why="updates only the encoder's weights: the decoder never learns"),
@@ -170,11 +174,11 @@ def kl_divergence(z_mean, z_log_var):
 })
 
 
-# --- notebook 03: add entries with WRONG.update({...}) below this line ---
+# --- notebook 03 ---
 
 # Exercise 3.3's correct train_step, inside the class skeleton of the notebook.
 _GAN_03 = """
-class GAN(keras.Model):
+class GAN(training.TrainStepModel):
     def __init__(self, generator, discriminator, latent_dim, generator_loss_fn=generator_loss, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
@@ -200,16 +204,20 @@ class GAN(keras.Model):
     def train_step(self, real):
         n = ops.shape(real)[0]
         z = self.sample_latent(n)
-        with tf.GradientTape() as tape:
+
+        def d_loss_fn():
             fake = self.generator(z, training=True)
-            d_loss = discriminator_loss(self.discriminator(real, training=True),
-                                        self.discriminator(fake, training=True))
-        d_gradients = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            return discriminator_loss(self.discriminator(real, training=True),
+                                      self.discriminator(fake, training=True))
+
+        d_loss, d_gradients = training.gradients(d_loss_fn, self.discriminator.trainable_weights)
         self.d_optimizer.apply(d_gradients, self.discriminator.trainable_weights)
         z = self.sample_latent(n)
-        with tf.GradientTape() as tape:
-            g_loss = self.generator_loss_fn(self.discriminator(self.generator(z, training=True), training=True))
-        g_gradients = tape.gradient(g_loss, self.generator.trainable_weights)
+
+        def g_loss_fn():
+            return self.generator_loss_fn(self.discriminator(self.generator(z, training=True), training=True))
+
+        g_loss, g_gradients = training.gradients(g_loss_fn, self.generator.trainable_weights)
         self.g_optimizer.apply(g_gradients, self.generator.trainable_weights)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
@@ -251,8 +259,8 @@ def generator_loss(fake_logits):
         why="the discriminator ignores hidden_units and always uses 32 units"),
     ("03_gan_basics.ipynb", "ex3_3_check"): Wrong(
         source=with_line(with_line(_GAN_03,
-                                   "g_gradients = tape.gradient(g_loss, self.generator.trainable_weights)",
-                                   "g_gradients = tape.gradient(g_loss, self.trainable_weights)"),
+                                   "g_loss, g_gradients = training.gradients(g_loss_fn, self.generator.trainable_weights)",
+                                   "g_loss, g_gradients = training.gradients(g_loss_fn, self.trainable_weights)"),
                          "self.g_optimizer.apply(g_gradients, self.generator.trainable_weights)",
                          "self.g_optimizer.apply(g_gradients, self.trainable_weights)"),
         why="the generator step updates all the GAN's weights, the discriminator's too"),
@@ -266,7 +274,7 @@ def modes_covered(samples, centres, radius, min_count):
 })
 
 
-# --- notebook 04: add entries with WRONG.update({...}) below this line ---
+# --- notebook 04 ---
 
 # Exercise 4.1-4.4's correct cells (markers removed); each wrong submission changes one line of one of them.
 _GENERATOR = '''
@@ -301,7 +309,7 @@ def build_discriminator():
 '''
 
 _DCGAN = '''
-class DCGAN(keras.Model):
+class DCGAN(training.TrainStepModel):
     """A generator and a discriminator trained against each other by fit(), one alternating update per batch."""
 
     def __init__(self, generator, discriminator, latent_dim, real_label=0.9, seed=0, **kwargs):
@@ -328,20 +336,26 @@ class DCGAN(keras.Model):
         n = ops.shape(real_images)[0]
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
         fake_images = self.generator(z, training=True)
-        with tf.GradientTape() as tape:
+
+        def d_loss_fn():
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
-            d_loss = (self.loss_fn(ops.full_like(real_logits, self.real_label), real_logits)
-                      + self.loss_fn(ops.zeros_like(fake_logits), fake_logits))
+            return (self.loss_fn(ops.full_like(real_logits, self.real_label), real_logits)
+                    + self.loss_fn(ops.zeros_like(fake_logits), fake_logits))
+
         d_weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
+        d_loss, d_gradients = training.gradients(d_loss_fn, d_weights)
+        self.d_optimizer.apply_gradients(zip(d_gradients, d_weights))
 
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-        with tf.GradientTape() as tape:
+
+        def g_loss_fn():
             fake_logits = self.discriminator(self.generator(z, training=True), training=True)
-            g_loss = self.loss_fn(ops.ones_like(fake_logits), fake_logits)
+            return self.loss_fn(ops.ones_like(fake_logits), fake_logits)
+
         g_weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
+        g_loss, g_gradients = training.gradients(g_loss_fn, g_weights)
+        self.g_optimizer.apply_gradients(zip(g_gradients, g_weights))
 
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
@@ -397,7 +411,7 @@ WRONG.update({
 })
 
 
-# --- notebook 05: add entries with WRONG.update({...}) below this line ---
+# --- notebook 05 ---
 
 
 _NB05 = "05_diffusion.ipynb"
@@ -416,7 +430,7 @@ def q_sample(x0, t, noise, alpha_bars):
     return ops.sqrt(a) * x0 + ops.sqrt(1.0 - a) * noise
 '''
 _DIFFUSION_MODEL_05 = '''
-class DiffusionModel(keras.Model):
+class DiffusionModel(training.TrainStepModel):
     def __init__(self, denoiser, alpha_bars, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.denoiser = denoiser
@@ -442,10 +456,12 @@ class DiffusionModel(keras.Model):
         x0 = data
         t, noise = self.draw_t_and_noise(x0)
         x_t = q_sample(x0, t, noise, self.alpha_bars)
-        with tf.GradientTape() as tape:
+
+        def loss_fn():
             predicted_noise = self.denoiser([x_t, t], training=True)
-            loss = ops.mean(ops.square(noise - predicted_noise))
-        gradients = tape.gradient(loss, self.denoiser.trainable_variables)
+            return ops.mean(ops.square(noise - predicted_noise))
+
+        loss, gradients = training.gradients(loss_fn, self.denoiser.trainable_variables)
         self.optimizer.apply(gradients, self.denoiser.trainable_variables)
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
