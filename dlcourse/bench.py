@@ -45,7 +45,7 @@ SLOWEST = 3
 MEMORY_LIMIT = 4 * 2**30
 
 #: Files notebooks write that make a rerun skip training (``train_or_load``) or are its by-products.
-ARTIFACTS = ("*.keras", "*.history.json", "*.weights.h5", "*.progress.npz")
+ARTIFACTS = ("*.keras", "*.history.json", "*.weights.h5", "*.progress.npz", "*.pt")  # *.pt: saved PyTorch models
 
 
 def register(subparsers: Any) -> None:
@@ -87,6 +87,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run each notebook in a temporary copy of its folder without saved models (*.keras), so that "
         "dlcourse.checks.train_or_load trains from scratch; nothing in the course folder is deleted or written",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("tensorflow", "jax", "torch"),
+        help="Keras backend of the kernels (KERAS_BACKEND); default: the environment's (TensorFlow if unset). "
+        "The results go to bench-<mode>-<backend>.{md,json}",
     )
     parser.set_defaults(func=run)
 
@@ -232,6 +238,7 @@ def bench_notebook(
     save_executed: Path | None = None,
     root: Path | None = None,
     fresh: bool = False,
+    backend: str | None = None,
 ) -> dict[str, Any]:
     """Execute one notebook in a fresh kernel in its own folder and return its measurements.
 
@@ -253,6 +260,8 @@ def bench_notebook(
         Run in a temporary copy of the notebook's folder that leaves out saved models (:data:`ARTIFACTS`), so
         that training runs from scratch; without it, saved ``*.keras`` files found beside the notebook are
         listed in ``saved_models`` (a rerun loads them instead of training, and its time is not a training time).
+    backend
+        Keras backend for the kernel (``KERAS_BACKEND``); None keeps the environment's.
 
     Returns
     -------
@@ -276,7 +285,7 @@ def bench_notebook(
         workdir = Path(scratch.name) / path.parent.name
         shutil.copytree(path.parent, workdir, ignore=shutil.ignore_patterns(*ARTIFACTS, ".ipynb_checkpoints"))
     else:
-        saved_models = sorted(p.name for p in path.parent.glob("*.keras"))
+        saved_models = sorted(p.name for pattern in ("*.keras", "*.pt") for p in path.parent.glob(pattern))
     cell_seconds: dict[int, float] = {}
     started: dict[int, float] = {}
     memory = PeakMemory()
@@ -299,6 +308,8 @@ def bench_notebook(
         env["DLCOURSE_QUICK"] = "1"
     env["DLCOURSE_METRICS"] = str(metrics_file)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if backend:
+        env["KERAS_BACKEND"] = backend
 
     kernel_name = nb.metadata.get("kernelspec", {}).get("name") or "python3"
     client = NotebookClient(
@@ -395,7 +406,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     machine = report["machine"]
     load = machine.get("load_average")
     lines = [
-        f"# dlcourse bench: {report['mode']} mode",
+        f"# dlcourse bench: {report['mode']} mode, {report.get('backend') or 'tensorflow'} backend",
         "",
         f"{report['started']} · {machine['cpus']} CPU cores · {machine['platform']} · Python {machine['python']}"
         + (f" · load average at start {load}" if load else "")
@@ -444,18 +455,22 @@ def bench(
     root: Path | None = None,
     echo: bool = True,
     fresh: bool = False,
+    backend: str | None = None,
 ) -> dict[str, Any]:
     """Bench several notebooks one after the other; write ``bench-<mode>.{json,md}`` to ``out``; return the report.
 
-    Executed copies of the notebooks (with outputs) go to ``out/executed-<mode>/`` for inspection.
+    With ``backend`` (a Keras backend name) the kernels run on it and the files are ``bench-<mode>-<backend>.*``.
+    Executed copies of the notebooks (with outputs) go to ``out/executed-<mode>/`` (or ``executed-<mode>-<backend>/``).
     """
     mode = "quick" if quick else "full"
+    label = f"{mode}-{backend}" if backend else mode
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "mode": mode,
         "started": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "fresh": fresh,
+        "backend": backend or os.environ.get("KERAS_BACKEND") or "tensorflow",
         "machine": _machine(),
         "notebooks": [],
     }
@@ -468,8 +483,9 @@ def bench(
             quick=quick,
             timeout=timeout,
             root=root,
-            save_executed=out / f"executed-{mode}" / Path(path).name,
+            save_executed=out / f"executed-{label}" / Path(path).name,
             fresh=fresh,
+            backend=backend,
         )
         report["notebooks"].append(result)
         if echo:
@@ -482,8 +498,8 @@ def bench(
                     flush=True,
                 )
     report["total_seconds"] = round(time.perf_counter() - begin, 2)
-    (out / f"bench-{mode}.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
-    (out / f"bench-{mode}.md").write_text(to_markdown(report), encoding="utf-8")
+    (out / f"bench-{label}.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    (out / f"bench-{label}.md").write_text(to_markdown(report), encoding="utf-8")
     return report
 
 
@@ -502,11 +518,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     out = Path(args.out)
-    report = bench(notebooks, quick=args.quick, out=out, timeout=args.timeout, fresh=args.fresh)
+    report = bench(notebooks, quick=args.quick, out=out, timeout=args.timeout, fresh=args.fresh, backend=args.backend)
     print()
     print(to_markdown(report), end="")
-    mode = report["mode"]
-    print(f"\nWritten: {out / f'bench-{mode}.md'}, {out / f'bench-{mode}.json'}")
+    label = report["mode"] + (f"-{args.backend}" if args.backend else "")
+    print(f"\nWritten: {out / f'bench-{label}.md'}, {out / f'bench-{label}.json'}")
     return 1 if any(result["status"] != "ok" for result in report["notebooks"]) else 0
 
 

@@ -290,6 +290,39 @@ def test_check_array_accepts_tensors():
     check_array("t", FakeTensor(), np.ones(3))
 
 
+def test_torch_tensors_are_accepted_and_a_tensor_numpy_cannot_read_gets_its_cause(capsys):
+    torch = pytest.importorskip("torch")
+    check_array("t", torch.ones(3), np.ones(3))  # a CPU tensor outside autograd is read like an array
+    check_function(lambda: (torch.zeros(2), torch.tensor(1.5)), [((), (np.zeros(2), 1.5))], name="pair")
+    w = torch.ones(3, requires_grad=True)
+    for message in (failure(check_array, "grad_w", w * 2, np.full(3, 2.0)),
+                    failure(check_function, lambda: w * 2, [((), np.full(3, 2.0))], name="doubled"),
+                    failure(check_value, "loss", (w ** 2).sum(), 3.0)):
+        assert "still requires grad" in message and "Hint: " in message and ".detach()" in message, message
+    check_array("grad_w", (w * 2).detach(), np.full(3, 2.0))
+
+
+def test_a_tensor_on_a_gpu_gets_the_cpu_hint():
+    # No GPU here: a stand-in with the attributes the check reads (a CUDA tensor's .device.type is "cuda", and
+    # its .numpy() raises), so that the message for a GPU tensor is tested without one.
+    class Device:
+        type = "cuda"
+
+    class CudaTensorStandIn:
+        device, requires_grad, shape = Device(), False, (3,)
+
+        def detach(self):
+            return self
+
+        def numpy(self):
+            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() first.")
+
+    message = failure(check_array, "x", CudaTensorStandIn(), np.ones(3))
+    assert "found a torch tensor of shape (3,) on the cuda device" in message, message
+    assert "Hint: " in message and ".cpu()" in message, message
+    assert ".cpu()" in failure(check_function, lambda: CudaTensorStandIn(), [((), np.ones(3))], name="f")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # check_function
 # --------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .describe import _MAX_INLINE, _array_text, _describe, _is_number, _kind, _num, _num_pair, _shape_str, _to_numpy
+from .describe import _tensor_problem
 from .diagnose import NO_EVIDENCE, Evidence, HintConditions, author_hints, condition_by_nature, length_cause
 from .diagnose import shape_cause, value_causes
 from .failure import CheckFailed
@@ -139,6 +140,9 @@ def _compare(found: Any, expected: Any, rtol: float, atol: float, where: str = "
              ev: Evidence = NO_EVIDENCE) -> _Mismatch | None:
     """None if found matches expected; otherwise what differs (recursive over tuples, lists and dicts)."""
     found, expected = _to_numpy(found), _to_numpy(expected)
+    problem = _tensor_problem(found)  # a torch tensor NumPy cannot read: say why (.detach(), .cpu())
+    if problem is not None:
+        return _Mismatch(_describe(expected) if expected is not None else "None", _kind(found), [problem]).at(where)
     if expected is None:
         return None if found is None else _Mismatch("None", _describe(found)).at(where)
     if found is None:

@@ -36,6 +36,23 @@ def _to_numpy(x: Any) -> Any:
     return x
 
 
+def _tensor_problem(x: Any) -> Any:
+    """Why NumPy cannot read a torch tensor (it requires grad, or it lives on a GPU): the hint, or None.
+
+    Duck-typed (``.detach`` and ``.device.type``, as torch tensors have), so that this package never imports torch.
+    """
+    device = getattr(getattr(x, "device", None), "type", None)
+    if not isinstance(device, str) or not callable(getattr(x, "detach", None)):
+        return None
+    from .hints import cause
+
+    if getattr(x, "requires_grad", False) is True:
+        return cause("requires_grad")
+    if device != "cpu":
+        return cause("tensor_device", device=device)
+    return None
+
+
 def _shape_str(shape: Sequence[int | None]) -> str:
     return str(tuple(None if d is None else int(d) for d in shape))
 
@@ -121,5 +138,10 @@ def _kind(x: Any) -> str:
         return "a dict"
     if inspect.isgenerator(x):
         return "a generator"
+    problem = _tensor_problem(x)
+    if problem is not None:
+        shape = f" of shape {_shape_str(x.shape)}" if hasattr(x, "shape") else ""
+        where = "that still requires grad" if problem.cause == "requires_grad" else f"on the {x.device.type} device"
+        return f"a torch tensor{shape} {where}"
     return f"a {type(x).__name__}"
 

@@ -189,6 +189,15 @@ HINT_HISTORY = (
     "and this check measures the held-out test set."
 )
 HINT_RETURN_MODEL = "return the trained model from your function (`return model`), not the History from fit()."
+HINT_REQUIRES_GRAD = (
+    "your result is a torch tensor that still requires grad (it is part of autograd's graph), so it cannot become "
+    "a NumPy array: return `tensor.detach()` (or `tensor.detach().numpy()`), or compute it inside "
+    "`with torch.no_grad():`."
+)
+HINT_TENSOR_DEVICE = (
+    "your result is a torch tensor on the {device} device, which NumPy cannot read: move it to the CPU first "
+    "with `.cpu()` (e.g. `tensor.detach().cpu().numpy()`)."
+)
 
 # Facts, not causes: shown as "Observed: ..." when no cause fits.
 OBSERVED_FACTOR = "your result is {r} times the expected one."
@@ -289,6 +298,8 @@ CAUSES: dict[str, str] = {
     "nan_loss": HINT_NAN_LOSS,
     "history": HINT_HISTORY,
     "return_model": HINT_RETURN_MODEL,
+    "requires_grad": HINT_REQUIRES_GRAD,
+    "tensor_device": HINT_TENSOR_DEVICE,
 }
 
 

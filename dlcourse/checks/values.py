@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .compare import _compare, _compare_arrays, _fail, _Mismatch, _shape_matches
-from .describe import _describe, _is_number, _kind, _shape_str, _to_numpy
+from .describe import _describe, _is_number, _kind, _shape_str, _tensor_problem, _to_numpy
 from .diagnose import HintConditions, evidence_for, shape_cause, validate_hints
 from .failure import _passed
 from .hints import NEXT_STEP_VALUE, cause
@@ -173,7 +173,7 @@ def check_array(
         if want_shape is not None and len(want_shape) > 0:
             raise fail(_Mismatch(want_text, _kind(found.item()))) from None
     if not isinstance(found, np.ndarray):
-        raise fail(_Mismatch(want_text, _kind(found))) from None
+        raise fail(_Mismatch(want_text, _kind(found), [_tensor_problem(found)])) from None
     if want_shape is not None and not _shape_matches(found.shape, want_shape):
         raise fail(_Mismatch(f"shape {_shape_str(want_shape)}", f"shape {_shape_str(found.shape)}",
                              [shape_cause(found.shape, want_shape)])) from None

@@ -31,6 +31,7 @@ IGNORE = [
     "*.pyc",
     "feedback",
     "*.keras",
+    "*.pt",  # a PyTorch model saved with torch.save (Gradient-Based-Learning 05)
     "*.history.json",  # train_or_load's history beside a model: stale without the model
     "*.progress.npz",  # what a notebook recorded while training a saved model (e.g. a GAN's per-epoch samples)
     "*.weights.h5",
