@@ -308,6 +308,81 @@ def check_precision_recall(func):  # CNN 04 Ex 4.6 (expected: sklearn's precisio
     check_function(func, [((cm.astype(int),), (p, r, 2 * p * r / (p + r)))], name="precision_recall_from_confusion")
 
 
+# --- GBL 05 ---
+
+def gbl05_rows() -> list[Row]:
+    """GBL 05 (PyTorch), Exercises 5.1 and 5.3 (the visible checks, copied from the notebook's check cells)."""
+    import torch
+
+    def hand_gradients(X, y, W1, b1, W2, b2):  # notebook 4's back-propagation, as the notebook gives it
+        Z1 = X @ W1 + b1
+        H = np.maximum(0.0, Z1)
+        dZ2 = (softmax_rows(H @ W2 + b2) - np.eye(W2.shape[1])[y]) / len(y)
+        dZ1 = (dZ2 @ W2.T) * (Z1 > 0)
+        return X.T @ dZ1, dZ1.sum(axis=0), H.T @ dZ2, dZ2.sum(axis=0)
+
+    def check_autograd_gradients(autograd_gradients) -> None:  # Ex 5.1
+        rng = np.random.default_rng(5_100)
+        args = (rng.normal(size=(6, 5)), rng.integers(0, 10, size=6), rng.normal(size=(5, 4)), rng.normal(size=4),
+                rng.normal(size=(4, 10)), rng.normal(size=10))
+        check_function(autograd_gradients, [(args, hand_gradients(*args))], rtol=1e-7, atol=1e-10, kind="gradient")
+
+    def loss_and_params(X, y, W1, b1, W2, b2, reduction="mean"):
+        params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in (W1, b1, W2, b2)]
+        logits = torch.relu(torch.from_numpy(X) @ params[0] + params[1]) @ params[2] + params[3]
+        return torch.nn.functional.cross_entropy(logits, torch.from_numpy(y), reduction=reduction), params
+
+    def gradients_still_in_the_graph(X, y, W1, b1, W2, b2):  # create_graph=True: the gradients require grad
+        loss, params = loss_and_params(X, y, W1, b1, W2, b2)
+        return torch.autograd.grad(loss, params, create_graph=True)
+
+    def gradients_of_the_summed_loss(X, y, W1, b1, W2, b2):  # reduction="sum": n times the gradient of the mean
+        loss, params = loss_and_params(X, y, W1, b1, W2, b2, reduction="sum")
+        loss.backward()
+        return tuple(p.grad.numpy() for p in params)
+
+    images = np.random.default_rng(5_300).integers(0, 256, size=(4, 28, 28)).astype(np.uint8)
+    labels = np.array([3, 1, 4, 1], dtype=np.uint8)
+
+    def check_dataset(dataset_class) -> None:  # Ex 5.3 (small random images in place of MNIST's)
+        def dataset_summary(images, labels, index):
+            dataset = dataset_class(images, labels)
+            x, y = dataset[index]
+            return len(dataset), [(str(t.dtype), tuple(t.shape)) for t in (x, y)], x, y
+
+        specs = [("torch.float32", (784,)), ("torch.int64", ())]
+        check_function(dataset_summary, [((images, labels, 0), (4, specs, images[0].reshape(-1) / np.float32(255.0),
+                                                                 int(labels[0])))],
+                       name="MNISTDataset: (len, [(dtype, shape) of x and y], x, y) of item 0 of the training set")
+
+    class UnscaledDataset:  # forgets to divide by 255
+        def __init__(self, images, labels):
+            self.images, self.labels = images, labels
+
+        def __len__(self):
+            return len(self.images)
+
+        def __getitem__(self, index):
+            x = torch.from_numpy(self.images[index].reshape(-1).astype(np.float32))
+            return x, torch.tensor(int(self.labels[index]), dtype=torch.int64)
+
+    class FloatLabelDataset(UnscaledDataset):  # the label as a float tensor
+        def __getitem__(self, index):
+            x = torch.from_numpy(self.images[index].reshape(-1).astype(np.float32) / 255.0)
+            return x, torch.tensor(float(self.labels[index]))
+
+    return [
+        Row("GBL5.1 gradients computed with create_graph=True (tensors that still require grad)",
+            lambda: check_autograd_gradients(gradients_still_in_the_graph), ".detach()"),
+        Row("GBL5.1 gradients of the summed loss (reduction='sum')",
+            lambda: check_autograd_gradients(gradients_of_the_summed_loss), "a sum where a mean was needed"),
+        Row("GBL5.3 Dataset forgets to divide by 255 (no cause the evidence shows)",
+            lambda: check_dataset(UnscaledDataset), None),
+        Row("GBL5.3 Dataset returns the label as a float tensor (no cause the evidence shows)",
+            lambda: check_dataset(FloatLabelDataset), None),
+    ]
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Keras models (ANN 02, CNN 02): one import, tiny builds
 # --------------------------------------------------------------------------------------------------------------
@@ -562,7 +637,7 @@ def overfitting_rows() -> list[Row]:
     ]
 
 
-# --- NLP 01 rows: def nlp01_rows() -> list[Row] goes here ---
+# --- NLP 01 ---
 
 def nlp01_rows() -> list[Row]:
     """Natural Language Processing 01, Exercises 1.1 and 1.2 (the hidden cases of the notebook's check cells)."""
@@ -607,7 +682,7 @@ def nlp01_rows() -> list[Row]:
     ]
 
 
-# --- NLP 02 rows: def nlp02_rows() -> list[Row] goes here ---
+# --- NLP 02 ---
 
 def nlp02_rows() -> list[Row]:
     """NLP 02, Exercises 2.1 and 2.2 (the visible checks, on a few handwritten reviews instead of IMDB's)."""
@@ -656,7 +731,7 @@ def nlp02_rows() -> list[Row]:
     ]
 
 
-# --- NLP 03 rows: def nlp03_rows() -> list[Row] goes here ---
+# --- NLP 03 ---
 
 def nlp03_rows() -> list[Row]:
     """Natural Language Processing 03, Exercises 3.1 to 3.3 (small tables like the hidden cases: no GloVe needed)."""
@@ -713,7 +788,7 @@ def nlp03_rows() -> list[Row]:
     ]
 
 
-# --- NLP 04 rows: def nlp04_rows() -> list[Row] goes here ---
+# --- NLP 04 ---
 def nlp04_rows() -> list[Row]:
     """NLP 04, Exercises 4.1 and 4.3 (the visible checks; the SimpleRNN reference equals Keras's SimpleRNN)."""
     rng = np.random.default_rng(1)
@@ -760,7 +835,7 @@ def nlp04_rows() -> list[Row]:
     ]
 
 
-# --- NLP 05 rows: def nlp05_rows() -> list[Row] goes here ---
+# --- NLP 05 ---
 
 
 def nlp05_rows() -> list[Row]:
@@ -808,7 +883,7 @@ def nlp05_rows() -> list[Row]:
     ]
 
 
-# --- GAN 01 rows: def gan01_rows() -> list[Row] ---
+# --- GAN 01 ---
 
 def gan01_rows() -> list[Row]:
     """GAN 01, Exercises 1.2 and 1.3 (the visible checks, copied from the notebook's check cells)."""
@@ -851,7 +926,7 @@ def gan01_rows() -> list[Row]:
     ]
 
 
-# --- GAN 02 rows: replace this stub with def gan02_rows() -> list[Row] ---
+# --- GAN 02 ---
 
 def gan02_rows() -> list[Row]:
     """GAN 02, Exercises 2.1 and 2.2 (the visible checks, with the notebook's own hint for a forgotten factor 1/2)."""
@@ -893,7 +968,7 @@ def gan02_rows() -> list[Row]:
     ]
 
 
-# --- GAN 03 rows: replace this stub with def gan03_rows() -> list[Row] ---
+# --- GAN 03 ---
 
 def gan03_rows() -> list[Row]:
     """GAN 03, Exercise 3.1 (the visible checks of the two losses from logits)."""
@@ -934,7 +1009,7 @@ def gan03_rows() -> list[Row]:
     ]
 
 
-# --- GAN 04 rows: replace this stub with def gan04_rows() -> list[Row] ---
+# --- GAN 04 ---
 
 def gan04_rows() -> list[Row]:
     """GAN 04, Exercise 4.3 (the visible check: the losses one train_step returns on tiny networks, with the
@@ -984,7 +1059,7 @@ def gan04_rows() -> list[Row]:
     ]
 
 
-# --- GAN 05 rows: replace this stub with def gan05_rows() -> list[Row] ---
+# --- GAN 05 ---
 
 def gan05_rows() -> list[Row]:
     """GAN 05 (diffusion), Exercises 5.1 and 5.4 (the visible checks and their tied hints)."""
@@ -1246,6 +1321,7 @@ def precision_recall_from_confusion(cm):
     *gan03_rows(),
     *gan04_rows(),
     *gan05_rows(),
+    *gbl05_rows(),
 ]
 
 # A distinctive piece of every cause's text: none may appear in a message whose row names no cause.

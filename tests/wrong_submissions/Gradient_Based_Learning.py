@@ -5,22 +5,31 @@ from . import Wrong, forget_saved
 
 
 def _train_step_source(forward: str, loss: str) -> str:
-    """A CustomStepModel whose train_step follows the Keras recipe except for its forward and loss lines."""
+    """A CustomStepModel whose JAX train_step (this test runs on JAX) follows the Keras recipe except for its forward
+    and loss lines."""
     return f'''
 class CustomStepModel(keras.Model):
-    def train_step(self, data):
+    def train_step(self, state, data):
+        trainable, non_trainable, optimizer_vars, metrics_vars = state
         x, y = data
-        with tf.GradientTape() as tape:
+
+        def loss_of(trainable, non_trainable):
             {forward}
             {loss}
-        gradients = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
+            return loss, (y_pred, non_trainable)
+
+        (loss, (y_pred, non_trainable)), gradients = jax.value_and_grad(loss_of, has_aux=True)(trainable, non_trainable)
+        trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, gradients, trainable)
+        logs, new_metrics_vars = {{}}, []
         for metric in self.metrics:
+            its_vars = metrics_vars[len(new_metrics_vars) : len(new_metrics_vars) + len(metric.variables)]
             if metric.name == "loss":
-                metric.update_state(loss)
+                its_vars = metric.stateless_update_state(its_vars, loss)
             else:
-                metric.update_state(y, y_pred)
-        return {{metric.name: metric.result() for metric in self.metrics}}
+                its_vars = metric.stateless_update_state(its_vars, y, y_pred)
+            logs[metric.name] = metric.stateless_result(its_vars)
+            new_metrics_vars += its_vars
+        return logs, (trainable, non_trainable, optimizer_vars, new_metrics_vars)
 '''
 
 
@@ -157,11 +166,9 @@ def numerical_gradient(f, x, eps=1e-6):
     ),
     ("03_autodiff_and_optimisers.ipynb", "ex3_3_check"): Wrong(
         source='''
-def autodiff_gradient(f, x):
-    variable = tf.Variable([float(v) for v in x], dtype=tf.float64)  # a list of numbers: vectors only
-    with tf.GradientTape() as tape:
-        value = f(variable)
-    return tape.gradient(value, variable).numpy()
+def autodiff_gradient(f, x):  # the JAX branch (this test runs on JAX)
+    vector = jnp.array([float(v) for v in x], dtype=jnp.float64)  # a list of numbers: vectors only
+    return np.asarray(jax.grad(f)(vector))
 ''',
         why="builds the variable from a list of floats, so it works for vectors but not for a matrix-shaped x",
     ),
@@ -313,10 +320,7 @@ def fit_with_tape(model, optimizer, x, y, epochs, batch_size):
     for _ in range(epochs):
         for i in range(len(x) // batch_size):  # full batches only: the last, smaller batch is dropped
             x_batch, y_batch = x[i * batch_size : (i + 1) * batch_size], y[i * batch_size : (i + 1) * batch_size]
-            with tf.GradientTape() as tape:
-                predictions = model(x_batch, training=True)
-                loss = loss_fn(y_batch, predictions)
-            gradients = tape.gradient(loss, model.trainable_variables)
+            loss, predictions, gradients = compute_gradients(model, x_batch, y_batch)
             optimizer.apply_gradients(zip(gradients, model.trainable_variables))
             loss_metric.update_state(loss)
             accuracy_metric.update_state(y_batch, predictions)
@@ -342,11 +346,139 @@ tape_model = dlcourse.checks.train_or_load("mnist_tape_loop.keras", train_mnist_
         why="drops the last, smaller batch of every epoch (len(x) // batch_size batches)",
     ),
     ("04_backpropagation_and_training_loop.ipynb", "ex4_7_check"): [
-        Wrong(source=_train_step_source(forward="y_pred = self(x)  # no training=True: batch normalisation in inference mode",
-                                        loss="loss = self.compute_loss(x=x, y=y, y_pred=y_pred)"),
+        Wrong(source=_train_step_source(
+            forward="y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x)  # no training=True",
+            loss="loss, _ = self.stateless_compute_loss(trainable, non_trainable, metrics_vars, x=x, y=y, y_pred=y_pred)"),
               why="calls the model without training=True"),
-        Wrong(source=_train_step_source(forward="y_pred = self(x, training=True)",
-                                        loss="loss = ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred))"),
+        Wrong(source=_train_step_source(
+            forward="y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x, training=True)",
+            loss="loss = ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred))  # by hand"),
               why="computes the loss by hand instead of self.compute_loss: the L2 penalty is left out"),
     ],
 }
+
+
+# --- 05 PyTorch (05_pytorch_training_loop.ipynb) -------------------------------------------------------------------
+_NB05 = "05_pytorch_training_loop.ipynb"
+
+_TRAIN_ONE_EPOCH = '''
+def train_one_epoch(model, loader, optimizer, loss_fn):
+    model.train()
+    losses = []
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return float(np.mean(losses))
+'''
+
+_EVALUATE_ACCURACY = '''
+def evaluate_accuracy(model, loader):
+    model.eval()
+    correct, total = 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            correct += (model(x).argmax(dim=1) == y).sum().item()
+            total += len(y)
+    return correct / total
+'''
+
+WRONG.update({
+    (_NB05, "ex5_1_check"): Wrong(
+        source='''
+def autograd_gradients(X, y, W1, b1, W2, b2):
+    params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in (W1, b1, W2, b2)]
+    logits = torch.relu(torch.from_numpy(X) @ params[0] + params[1]) @ params[2] + params[3]
+    one_hot = torch.eye(10, dtype=torch.float64)[torch.from_numpy(y)]  # ten classes, as in MNIST
+    loss = -(one_hot * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+    loss.backward()
+    return tuple(p.grad.numpy() for p in params)
+''',
+        why="writes the cross-entropy with a one-hot matrix of 10 classes: fails for any other number of classes",
+    ),
+    (_NB05, "ex5_2_check"): [
+        Wrong(
+            source='''
+class MLP(nn.Module):
+    def __init__(self, n_inputs=28 * 28, n_hidden=128, n_classes=10):
+        super().__init__()
+        self.hidden = nn.Linear(n_inputs, n_hidden)
+        self.output = nn.Linear(n_hidden, n_classes)
+
+    def forward(self, x):
+        return torch.softmax(self.output(torch.relu(self.hidden(x))), dim=1)  # probabilities, as in Keras
+''',
+            why="returns softmax probabilities instead of logits",
+        ),
+        Wrong(
+            source='''
+class MLP(nn.Module):
+    def __init__(self, n_inputs=28 * 28, n_hidden=128, n_classes=10):
+        super().__init__()
+        self.hidden = nn.Linear(784, 128)  # MNIST's sizes, whatever the arguments say
+        self.output = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.output(torch.relu(self.hidden(x)))
+''',
+            why="ignores the size arguments (fixed 784, 128, 10)",
+        ),
+    ],
+    (_NB05, "ex5_3_check"): Wrong(
+        source='''
+class MNISTDataset(Dataset):
+    def __init__(self, images, labels):
+        self.images = images
+        self.labels = labels
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        image = self.images[index].reshape(-1).astype(np.float32)
+        x = torch.from_numpy(image / image.max())  # scaled by the image's own brightest pixel, not by 255
+        y = torch.tensor(int(self.labels[index]), dtype=torch.int64)
+        return x, y
+''',
+        why="scales each image by its own maximum instead of by 255",
+    ),
+    (_NB05, "ex5_4_check"): [
+        Wrong(
+            source="loss_fn = nn.CrossEntropyLoss()\n" + _TRAIN_ONE_EPOCH.replace(
+                "        optimizer.zero_grad()\n", "") + _EVALUATE_ACCURACY,
+            why="never calls optimizer.zero_grad(): the gradients of the batches add up",
+        ),
+        Wrong(
+            source="loss_fn = nn.CrossEntropyLoss()\n" + _TRAIN_ONE_EPOCH + '''
+def evaluate_accuracy(model, loader):
+    correct, total = 0, 0
+    for x, y in loader:  # neither model.eval() nor torch.no_grad()
+        correct += (model(x).argmax(dim=1) == y).sum().item()
+        total += len(y)
+    return correct / total
+''',
+            why="evaluates in training mode and records gradients (no model.eval(), no torch.no_grad())",
+        ),
+    ],
+    (_NB05, "ex5_5_check"): Wrong(
+        setup="import os\nif os.path.exists('mnist_torch_mlp.quick.pt'):\n    os.remove('mnist_torch_mlp.quick.pt')\n",
+        source='''
+def train_mnist_torch():
+    torch.manual_seed(0)
+    model = MLP()
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    loader = DataLoader(test_set, batch_size=BATCH_SIZE, shuffle=True)  # the test images, not the training ones
+    history = {"loss": [], "test_accuracy": []}
+    for epoch in range(EPOCHS):
+        history["loss"].append(train_one_epoch(model, loader, optimizer, loss_fn))
+        history["test_accuracy"].append(evaluate_accuracy(model, test_loader))
+    return model, optimizer, history
+
+
+torch_model, torch_checkpoint = train_or_load_torch("mnist_torch_mlp.pt", train_mnist_torch)
+''',
+        why="trains on the test images",
+    ),
+})
