@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 DEPS_HASH := $(shell cat pyproject.toml scripts/install-system-deps.sh 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
 # The test set-up adds the [torch] and [jax] extras (every notebook runs on all three Keras backends, and PyTorch
-# checks the converted EfficientNet) on top of what `make lab` installs.
+# checks the converted EfficientNet) and [e2e] with Chromium and the JupyterHub proxy (browser and JupyterHub tests)
+# on top of what `make lab` installs.
 TEST_STAMP := $(VENV)/.installed-test-$(DEPS_HASH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--port=9999 --no-browser"
@@ -26,7 +27,8 @@ env: $(STAMP)
 test-env: $(TEST_STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,torch,jax]'
+	bash scripts/install-system-deps.sh --test
+	$(BIN)/python -m pip install --quiet -e '.[test,torch,jax,e2e]'
 	touch $@
 
 $(STAMP):

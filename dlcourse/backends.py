@@ -7,6 +7,7 @@ and the only one ``make lab`` installs. This module imports no backend itself, s
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -57,9 +58,56 @@ def problem(backend: str | None = None) -> str | None:
     return None
 
 
+def usable_cores(cgroup: str = "/sys/fs/cgroup") -> int:
+    """The CPU cores this process may really use: its affinity, capped by a container's CPU quota.
+
+    On a JupyterHub a student's server is a container limited to, say, 2 CPUs on a 64-core machine:
+    ``os.cpu_count()`` says 64 there, and a library that starts 64 threads runs slower than with 2. Reads the
+    cgroup v2 ``cpu.max`` or the v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` under ``cgroup``.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    root = os.path.abspath(cgroup)
+    for quota_file, period_file in (("cpu.max", None), ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us"),
+                                    ("cpu.cfs_quota_us", "cpu.cfs_period_us")):
+        try:
+            with open(os.path.join(root, quota_file), encoding="ascii") as f:
+                fields = f.read().split()
+            if period_file:
+                with open(os.path.join(root, period_file), encoding="ascii") as f:
+                    fields = [fields[0], f.read().strip()]
+        except (OSError, IndexError):
+            continue
+        try:
+            quota, period = int(fields[0]), int(fields[1])
+        except (ValueError, IndexError):
+            break  # "max": no quota
+        if quota > 0 and period > 0:
+            cores = min(cores, max(1, math.ceil(quota / period)))
+        break
+    return cores
+
+
+def fit_torch_threads() -> int | None:
+    """Give PyTorch one thread per usable core when its default would start more (a container's CPU quota).
+
+    PyTorch sizes its thread pool by the machine's cores, not the container's quota, and oversubscribed threads
+    make it several times slower. Leaves an explicit ``OMP_NUM_THREADS`` alone. Returns the new thread count, or
+    None when nothing changed. Imports torch: call it only on the torch backend.
+    """
+    if os.environ.get("OMP_NUM_THREADS"):
+        return None
+    import torch
+
+    cores = usable_cores()
+    if torch.get_num_threads() <= cores:
+        return None
+    torch.set_num_threads(cores)
+    return cores
+
+
 def device(backend: str) -> str:
     """The device Keras trains on with this (already imported) backend, e.g. 'CPU (2 cores)' or 'GPU: ...'."""
-    cores = f"CPU ({os.cpu_count()} cores)"
+    cores = f"CPU ({usable_cores()} cores)"
     if backend == "tensorflow":
         from dlcourse.runtime import device_description
 

@@ -434,12 +434,14 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 
 def _machine() -> dict[str, Any]:
+    from dlcourse.backends import usable_cores  # standard library only
+
     try:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except (AttributeError, OSError):
         load = None
     return {
-        "cpus": os.cpu_count(),
+        "cpus": usable_cores(),
         "platform": f"{platform.system()} {platform.machine()}",
         "python": platform.python_version(),
         "load_average": load,

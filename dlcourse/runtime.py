@@ -87,8 +87,12 @@ def installed_version(package: str) -> str | None:
 
 def version_report() -> list[tuple[str, str | None, str, str | None]]:
     """``(package, installed version or None, wanted range, problem with its fix or None)`` per supported package."""
+    from dlcourse import colab
+
     rows = []
     for package, (low, high) in SUPPORTED.items():
+        if package in colab.NOT_ON_COLAB and colab.on_colab():
+            continue  # Colab's own front end: the set-up cell leaves these to Colab (see dlcourse.colab)
         found = installed_version(package)
         if package == "tensorflow" and found is None:
             # tensorflow-cpu and tensorflow-macos provide the same module under another distribution name.
@@ -164,7 +168,9 @@ def device_description() -> str:
 
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
-        return f"CPU ({os.cpu_count()} cores)"
+        from dlcourse.backends import usable_cores
+
+        return f"CPU ({usable_cores()} cores)"
     names = []
     for gpu in gpus:
         try:
@@ -254,10 +260,12 @@ def setup(seed: int = 42, *, keras: bool = True, verbose: bool = True) -> SetupI
     random.seed(seed)
     np.random.seed(seed)
     info = SetupInfo(python=platform.python_version(), numpy=np.__version__, quick=QUICK, seed=seed)
-    parts = [f"Python {info['python']}", f"NumPy {info['numpy']}"]
-    if keras:
-        from dlcourse import backends
+    from dlcourse import backends
 
+    # NumPy and scikit-learn compute on the CPU: name it even when no deep-learning backend is loaded.
+    info["device"] = f"CPU ({backends.usable_cores()} cores)"
+    parts = [f"Python {info['python']}", f"NumPy {info['numpy']}", f"device: {info['device']}"]
+    if keras:
         if "keras" not in sys.modules and (problem := backends.problem()):
             # Keras would fail to import (or pick an unusable backend): say why, and run on TensorFlow instead.
             warnings.warn(problem + " Running on TensorFlow for now.", stacklevel=2)
@@ -268,6 +276,8 @@ def setup(seed: int = 42, *, keras: bool = True, verbose: bool = True) -> SetupI
 
         keras_module.utils.set_random_seed(seed)
         backend = keras_module.backend.backend()
+        if backend == "torch":
+            backends.fit_torch_threads()
         info.update(
             keras=keras_module.__version__,
             tensorflow=installed_version("tensorflow") or installed_version("tensorflow-cpu"),

@@ -4,6 +4,11 @@
 #   bubblewrap (bwrap)  sandbox for `dlcourse grade`: each student's kernel runs in its own mount, PID, IPC and
 #                       network namespaces and sees only its own copy of the notebook and the course data.
 #
+# With --test (the test set-up of `make test`), also what the end-to-end tests drive:
+#   chromium            Debian's browser, driven by Playwright in tests/test_browser.py (Playwright's own browser
+#                       downloads are never used)
+#   configurable-http-proxy  JupyterHub's proxy, from the npm registry (tests/test_jupyterhub.py)
+#
 # Installs with apt-get when it is missing and we are root (or have password-less sudo); otherwise prints
 # the command to run. Then checks that bwrap can create a sandbox here (user namespaces allowed) and says how to
 # fix it when not. Never fails the set-up of a student's machine (students do not grade); `dlcourse grade`
@@ -24,11 +29,33 @@ check_sandbox() {
     fi
 }
 
+TEST=0
+[ "${1:-}" = "--test" ] && TEST=1
+
+install_proxy() {
+    # JupyterHub's default proxy is a Node program: npm's global install puts it on PATH.
+    [ "$TEST" -eq 1 ] || return 0
+    command -v configurable-http-proxy >/dev/null 2>&1 && return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "system deps: npm is missing, so configurable-http-proxy (JupyterHub's proxy) cannot be installed;" \
+             "run: apt-get install -y nodejs npm" >&2
+        return 0
+    fi
+    echo "system deps: installing configurable-http-proxy with npm"
+    npm install --global --silent --no-fund --no-audit configurable-http-proxy@5 >/dev/null 2>&1 \
+        || echo "system deps: could not install configurable-http-proxy; run: npm install -g configurable-http-proxy" >&2
+}
+
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+if [ "$TEST" -eq 1 ]; then
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     check_sandbox
+    install_proxy
     exit 0
 fi
 
@@ -58,3 +85,4 @@ if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
     fi
 fi
 check_sandbox
+install_proxy

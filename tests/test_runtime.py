@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -109,9 +110,9 @@ def test_setup_without_keras_stays_light():
     )
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.strip().splitlines()
-    assert first.startswith("Python 3.11") and "NumPy" in first and "mode:" in first
+    assert first.startswith("Python 3.11") and "NumPy" in first and "device: CPU (" in first and "mode:" in first
     assert second.startswith("NO-TF"), "setup(keras=False) imported TensorFlow"
-    assert "['numpy', 'python', 'quick', 'seed']" in second
+    assert "['device', 'numpy', 'python', 'quick', 'seed']" in second
 
 
 @pytest.mark.slow
@@ -172,3 +173,42 @@ def test_setup_warns_about_an_unusable_backend_and_runs_on_tensorflow():
     unknown = _run("import dlcourse; print(dlcourse.setup(verbose=False)['backend'])", KERAS_BACKEND="pytorch")
     assert unknown.returncode == 0 and unknown.stdout.strip() == "tensorflow"
     assert "KERAS_BACKEND='pytorch' is not one of the course's backends (tensorflow, jax, torch)" in unknown.stderr
+
+
+def _cgroup(tmp_path, files: dict[str, str]) -> str:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(tmp_path)
+
+
+def test_usable_cores_respect_a_containers_cpu_quota(tmp_path):
+    from dlcourse.backends import usable_cores
+
+    affinity = len(os.sched_getaffinity(0))
+    assert usable_cores(str(tmp_path / "none")) == affinity  # no cgroup files: the affinity
+    assert usable_cores(_cgroup(tmp_path / "v2max", {"cpu.max": "max 100000\n"})) == affinity
+    assert usable_cores(_cgroup(tmp_path / "v2", {"cpu.max": "50000 100000\n"})) == 1  # half a core: still 1
+    v1 = _cgroup(tmp_path / "v1", {"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"})
+    assert usable_cores(v1) == 1
+    unlimited = _cgroup(tmp_path / "v1u", {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"})
+    assert usable_cores(unlimited) == affinity
+
+
+@pytest.mark.slow
+def test_setup_on_torch_gives_pytorch_no_more_threads_than_usable_cores():
+    code = """
+        import torch
+        from dlcourse import backends
+        torch.set_num_threads(64)  # what PyTorch starts with on a 64-core host, whatever the container's quota
+        backends.usable_cores = lambda cgroup="/sys/fs/cgroup": 2
+        import dlcourse
+        info = dlcourse.setup(verbose=False)
+        print(info["backend"], torch.get_num_threads(), info["device"])
+        """
+    result = _run(code, KERAS_BACKEND="torch", OMP_NUM_THREADS="")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["torch", "2", "CPU", "(2", "cores)"]
+    kept = _run(code, KERAS_BACKEND="torch", OMP_NUM_THREADS="64")  # an explicit choice is left alone
+    assert kept.returncode == 0 and kept.stdout.split()[:2] == ["torch", "64"], kept.stderr[-2000:]

@@ -39,14 +39,16 @@ def test_an_up_to_date_environment_is_reused(tmp_path):
     assert "pip install" not in plan.stdout and "pytest" in plan.stdout
 
 
-def test_the_test_set_up_adds_only_the_backend_extras_to_a_lab_environment(tmp_path):
+def test_the_test_set_up_adds_only_the_test_extras_to_a_lab_environment(tmp_path):
     venv = tmp_path / "venv"
     venv.mkdir()
     (venv / f".installed-{_deps_hash()}").touch()
     plan = _make("-n", "test", f"VENV={venv}").stdout
-    assert "-m venv" not in plan and "-e '.[test,torch,jax]'" in plan and "pytest" in plan
+    assert "-m venv" not in plan and "-e '.[test,torch,jax,e2e]'" in plan and "pytest" in plan
+    assert "install-system-deps.sh --test" in plan  # Chromium and the JupyterHub proxy
     lab = _make("-n", "lab", f"VENV={venv}").stdout
-    assert "torch" not in lab and "jax" not in lab  # students get TensorFlow only
+    assert "torch" not in lab and "jax" not in lab and "e2e" not in lab  # students get TensorFlow only
+    assert "--test" not in lab  # ... and no browser or proxy
 
 
 def test_changed_dependencies_trigger_a_reinstall(tmp_path):
