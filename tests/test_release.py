@@ -106,6 +106,9 @@ def test_release_refuses_bad_markup(course):
 
 def test_check_reports_drift_and_release_fixes_it(course, capsys):
     exercises = course / "Sample-Assignment" / "exercises"
+    assert run_cli("--root", str(course), "--check") == 1  # a course topic now: its exercises lack the Colab cell
+    assert "sample.ipynb: differs" in capsys.readouterr().out
+    assert run_cli("--root", str(course)) == 0
     assert run_cli("--root", str(course), "--check") == 0
     nb = nbformat.read(exercises / "sample.ipynb", as_version=4)
     nb.cells[1].source += "\n# edited by hand"
