@@ -120,6 +120,16 @@ def test_tampering_is_flagged(release, code, expected):
     assert expected in " ".join(submissions.tampering(nb, release))
 
 
+def test_the_given_colab_cell_is_not_flagged_but_an_edited_one_is(release):
+    from dlcourse import colab
+
+    nb = copy.deepcopy(release)
+    colab.add_to_exercise(nb, "Sample-Assignment/exercises/sample.ipynb")  # looks at sys.modules, as given
+    assert submissions.tampering(nb, release) == []
+    nb.cells[1].source += "\nsys.modules['dlcourse.checks'] = None"
+    assert "sys.modules" in " ".join(submissions.tampering(nb, release))
+
+
 def test_ordinary_code_is_not_flagged(release, source):
     nb = copy.deepcopy(source)
     nb.cells.append(nbformat.v4.new_code_cell("hidden_units = 64\nresult = checks_done == 3  # checks.x = 1"))

@@ -284,11 +284,20 @@ def without_comments(code: str) -> str:
 
 
 def tampering(nb: Any, release: Any) -> list[str]:
-    """Report lines for suspicious code in the cells the student could edit (not the read-only ones)."""
+    """Report lines for suspicious code in the cells the student could edit (not the read-only ones).
+
+    Code the course gave and the student left as it was is not theirs: a cell identical to one of the released
+    exercise's, or to the Colab set-up cell (which looks at ``sys.modules`` to tell Colab apart) is skipped.
+    """
+    from dlcourse import colab
+
     locked = {mc.grade_id for mc in marked_cells(release) if mc.meta.get("locked")}
+    given = {source_of(c) for c in release.cells if c.cell_type == "code"} | {colab.setup_cell_source()}
     found = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade_id") in locked:
+            continue
+        if source_of(cell) in given:
             continue
         code = without_comments(source_of(cell))
         for pattern, sentence in TAMPERING:
