@@ -185,6 +185,8 @@ class SampleQuality:
     mean_confidence: float  # mean over samples of the largest class probability
     frechet_distance: float  # to the real test images' features
     class_names: list[str] = field(default_factory=list)
+    # share of the samples the judge puts in the class they were asked for (conditional generators; None otherwise)
+    label_agreement: float | None = None
 
     @property
     def smallest_class_share(self) -> float:
@@ -192,15 +194,20 @@ class SampleQuality:
 
     def as_row(self) -> dict[str, float]:
         """The figures as one table row (for a pandas DataFrame of several models)."""
-        return {"samples": self.n, "mean top-class confidence": round(self.mean_confidence, 3),
-                "smallest class share": round(self.smallest_class_share, 3),
-                "Fréchet distance": round(self.frechet_distance, 2)}
+        row = {"samples": self.n, "mean top-class confidence": round(self.mean_confidence, 3),
+               "smallest class share": round(self.smallest_class_share, 3),
+               "Fréchet distance": round(self.frechet_distance, 2)}
+        if self.label_agreement is not None:
+            row["label agreement"] = round(self.label_agreement, 3)
+        return row
 
     def __str__(self) -> str:
         rarest = int(self.class_shares.argmin())
         return (f"{self.n} samples: mean top-class confidence {self.mean_confidence:.3f}, smallest class share "
                 f"{self.smallest_class_share:.1%} ({self.class_names[rarest]}), Fréchet distance to the real test "
-                f"images {self.frechet_distance:.2f}")
+                f"images {self.frechet_distance:.2f}"
+                + ("" if self.label_agreement is None else
+                   f", judged as the class asked for: {self.label_agreement:.1%}"))
 
 
 def _features(model, x, batch_size: int = 500):
@@ -218,7 +225,7 @@ def _features(model, x, batch_size: int = 500):
 _REAL_FEATURES: dict[str, Any] = {}
 
 
-def evaluate(images: Any, dataset: str = "mnist") -> SampleQuality:
+def evaluate(images: Any, dataset: str = "mnist", labels: Any = None) -> SampleQuality:
     """Judge generated (or real) images: class shares, mean top-class confidence, Fréchet distance to real data.
 
     Parameters
@@ -229,6 +236,9 @@ def evaluate(images: Any, dataset: str = "mnist") -> SampleQuality:
         distance of a small set is biased upwards.
     dataset
         ``"mnist"`` or ``"fashion_mnist"``: which judge, and which real test images to compare with.
+    labels
+        For a conditional generator: the class each image was generated for (``n`` integers); the result's
+        ``label_agreement`` is then the share of images the judge puts in that class.
     """
     import numpy as np
 
@@ -239,6 +249,13 @@ def evaluate(images: Any, dataset: str = "mnist") -> SampleQuality:
     if dataset not in _REAL_FEATURES:
         (_, _), (x_test, _) = _load(dataset)
         _REAL_FEATURES[dataset] = _features(model, as_judge_input(x_test))[0]
+    agreement_of = None
+    if labels is not None:
+        asked = np.asarray(labels).reshape(-1)
+        if len(asked) != len(x) or not np.issubdtype(asked.dtype, np.integer):
+            raise ValueError(f"labels: expected {len(x)} integer class indices (one per image), found "
+                             f"{len(asked)} values of type {asked.dtype}. Pass the digits, not one-hot vectors.")
+        agreement_of = asked
     features, probabilities = _features(model, x)
     predicted = probabilities.argmax(axis=1)
     shares = np.bincount(predicted, minlength=N_CLASSES) / len(x)
@@ -250,4 +267,5 @@ def evaluate(images: Any, dataset: str = "mnist") -> SampleQuality:
         names = list(FASHION_MNIST_CLASSES)
     return SampleQuality(dataset=dataset, n=len(x), class_shares=shares,
                          mean_confidence=float(probabilities.max(axis=1).mean()),
-                         frechet_distance=frechet_distance(features, _REAL_FEATURES[dataset]), class_names=names)
+                         frechet_distance=frechet_distance(features, _REAL_FEATURES[dataset]), class_names=names,
+                         label_agreement=None if agreement_of is None else float(np.mean(predicted == agreement_of)))

@@ -73,6 +73,14 @@ def test_the_judge_is_accurate_cached_and_tells_real_from_collapsed_and_noise(mn
 
     real = sq.evaluate(x, "mnist")  # real training digits against the real test digits
     assert real.mean_confidence > 0.95 and real.smallest_class_share > 0.05
+    assert real.label_agreement is None and "label agreement" not in real.as_row()
+    # a conditional generator's digits: judged as the class asked for, or (labels shifted by one) not
+    asked = sq.evaluate(x, "mnist", labels=y_train[:1000])
+    assert asked.label_agreement > 0.97 and asked.as_row()["label agreement"] > 0.97
+    assert "judged as the class asked for" in str(asked)
+    assert sq.evaluate(x, "mnist", labels=(y_train[:1000] + 1) % 10).label_agreement < 0.05
+    with pytest.raises(ValueError, match="not one-hot"):
+        sq.evaluate(x, "mnist", labels=np.eye(10)[y_train[:1000]])
     assert abs(real.class_shares.sum() - 1) < 1e-9
     ones = sq.evaluate(x_train[y_train == 1][:1000], "mnist")  # a generator collapsed onto one digit
     assert ones.class_shares[1] > 0.95 and ones.smallest_class_share == 0.0

@@ -278,8 +278,8 @@ def modes_covered(samples, centres, radius, min_count):
 
 # Exercise 4.1-4.4's correct cells (markers removed); each wrong submission changes one line of one of them.
 _GENERATOR = '''
-def build_generator(latent_dim):
-    inputs = keras.Input(shape=(latent_dim,), name="latent")
+def build_generator(input_dim):
+    inputs = keras.Input(shape=(input_dim,), name="latent_and_label")
     x = layers.Dense(7 * 7 * 64, use_bias=False)(inputs)
     x = layers.BatchNormalization()(x)
     x = layers.ReLU()(x)
@@ -296,8 +296,8 @@ def build_generator(latent_dim):
 '''
 
 _DISCRIMINATOR = '''
-def build_discriminator():
-    inputs = keras.Input(shape=(28, 28, 1), name="image")
+def build_discriminator(channels):
+    inputs = keras.Input(shape=(28, 28, channels), name="image_and_label_planes")
     x = layers.Conv2D(32, 4, strides=2, padding="same")(inputs)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     x = layers.Conv2D(64, 4, strides=2, padding="same")(x)
@@ -332,14 +332,15 @@ class DCGAN(training.TrainStepModel):
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker]  # reset by fit() at the start of every epoch
 
-    def train_step(self, real_images):
+    def train_step(self, data):
+        real_images, labels = data
         n = ops.shape(real_images)[0]
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-        fake_images = self.generator(z, training=True)
+        fake_images = self.generator(generator_input(z, labels), training=True)
 
         def d_loss_fn():
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
+            real_logits = self.discriminator(discriminator_input(real_images, labels), training=True)
+            fake_logits = self.discriminator(discriminator_input(fake_images, labels), training=True)
             return (self.loss_fn(ops.full_like(real_logits, self.real_label), real_logits)
                     + self.loss_fn(ops.zeros_like(fake_logits), fake_logits))
 
@@ -350,7 +351,8 @@ class DCGAN(training.TrainStepModel):
         z = keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
         def g_loss_fn():
-            fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+            fake_images = self.generator(generator_input(z, labels), training=True)
+            fake_logits = self.discriminator(discriminator_input(fake_images, labels), training=True)
             return self.loss_fn(ops.ones_like(fake_logits), fake_logits)
 
         g_weights = self.generator.trainable_weights
@@ -366,8 +368,8 @@ class DCGAN(training.TrainStepModel):
 _TRAINING = '''
 def train_dcgan():
     keras.utils.set_random_seed(0)
-    generator = build_generator(LATENT_DIM)
-    discriminator = build_discriminator()
+    generator = build_generator(LATENT_DIM + N_CLASSES)
+    discriminator = build_discriminator(1 + N_CLASSES)
     gan = DCGAN(generator, discriminator, LATENT_DIM)
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5))
@@ -381,8 +383,8 @@ generator = checks.train_or_load("dcgan_generator.keras", train_dcgan)
 
 WRONG.update({
     ("04_dcgan.ipynb", "ex4_1_check"): [
-        Wrong(source=with_line(_GENERATOR, "keras.Input(shape=(latent_dim,)", "keras.Input(shape=(LATENT_DIM,)"),
-              why="the input size is the notebook's LATENT_DIM, not the argument latent_dim"),
+        Wrong(source=with_line(_GENERATOR, "keras.Input(shape=(input_dim,)", "keras.Input(shape=(LATENT_DIM + N_CLASSES,)"),
+              why="the input size is the notebook's LATENT_DIM + N_CLASSES, not the argument input_dim"),
         Wrong(source=with_line(_GENERATOR, 'activation="tanh"', 'activation="sigmoid"'),
               why="a sigmoid output: pixels in (0, 1), not the (-1, 1) of the scaled real images"),
     ],
@@ -394,6 +396,8 @@ WRONG.update({
               why="Keras's default LeakyReLU slope (0.3), not the DCGAN's 0.2"),
         Wrong(source=_DISCRIMINATOR.replace('strides=2, padding="same"', "strides=2"),
               why="'valid' padding: 13 x 13 and 5 x 5 feature maps, not 14 x 14 and 7 x 7"),
+        Wrong(source=with_line(_DISCRIMINATOR, "keras.Input(shape=(28, 28, channels)", "keras.Input(shape=(28, 28, 1 + N_CLASSES)"),
+              why="the channels are the notebook's 1 + N_CLASSES, not the argument channels"),
     ],
     ("04_dcgan.ipynb", "ex4_3_check"): [
         Wrong(source=with_line(_DCGAN, "g_weights = self.generator.trainable_weights",
