@@ -34,6 +34,27 @@ def pytest_configure(config):
     os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"  # default 1 s: most of ours are shorter
 
 
+def is_notebook_run(item) -> bool:
+    """One execution of one notebook (marked ``notebooks``, parametrized by ``notebook``): a unit of work of its own."""
+    callspec = getattr(item, "callspec", None)
+    return item.get_closest_marker("notebooks") is not None and callspec is not None and "notebook" in callspec.params
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups it adds
+def pytest_collection_modifyitems(config, items):
+    """Schedule for `make test`'s two workers (``--dist loadgroup``).
+
+    Each notebook run (20 s to 3 min) is scheduled on its own and goes first, so the workers start on the longest
+    pieces and finish together on the short ones; every other test stays with the rest of its module (module-scoped
+    fixtures, such as a class's graded submissions, are set up once). Without xdist this only reorders.
+    """
+    runs = [item for item in items if is_notebook_run(item)]
+    rest = [item for item in items if not is_notebook_run(item)]
+    for item in rest:
+        item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    items[:] = runs + rest
+
+
 def pytest_unconfigure(config):
     if cache := getattr(config, "_dlcourse_jax_cache", None):
         import shutil

@@ -31,15 +31,18 @@ Two tests:
 * ``test_every_hidden_test_has_a_wrong_submission``: every check cell with hidden tests (``### BEGIN HIDDEN
   TESTS``) in every topic's solutions (found like ``tests/test_release.py`` does, so new topics are covered
   automatically) has an entry, and every entry names such a cell. Missing entries are listed by name.
-* ``test_wrong_submissions_pass_visible_and_fail_hidden``, once per notebook that has entries: the notebook runs
-  once, in quick mode, on the JAX backend (``BACKEND``), in a fresh kernel, in a temporary copy of its folder (without saved models, so nothing is
-  written into the repository). After each check cell that has an entry, extra cells run: the working folder is
-  snapshotted, ``setup`` runs, the wrong ``source`` runs in place of the solution, the check cell's visible part
-  (everything before ``### BEGIN HIDDEN TESTS``) runs and must pass, the hidden part runs and must raise
-  ``dlcourse.checks.HiddenCaseFailed`` (so every hidden assertion must sit inside a ``hidden_case`` block);
-  then the folder is restored from the snapshot and the original solution and check cell run again, and must pass,
-  so the rest of the notebook continues from the correct state. All failing entries are reported with their
-  ``why``; an error in any of the notebook's own cells fails the test too.
+* ``test_wrong_submissions_pass_visible_and_fail_hidden``, once per solution notebook: the notebook runs once, in
+  quick mode, on TensorFlow (``BACKEND``: the backend nbgrader's autograding uses by default), in a fresh kernel, in
+  a temporary copy of its folder (without saved models, so nothing is written into the repository). After each
+  check cell that has entries, extra cells run for each entry: the working folder is snapshotted, ``setup`` runs,
+  the wrong ``source`` runs in place of the solution, the check cell's visible part (everything before ``### BEGIN
+  HIDDEN TESTS``) runs and must pass, the hidden part runs and must raise ``dlcourse.checks.HiddenCaseFailed`` (so
+  every hidden assertion must sit inside a ``hidden_case`` block); then the folder is restored from the snapshot
+  and the original solution cell runs again; after the check cell's last entry the whole check cell runs again too,
+  and must pass, so the rest of the notebook continues from the correct state. All failing entries are reported
+  with their ``why``; an error in any of the notebook's own cells fails the test too. This run is also the
+  notebook's TensorFlow run in `make test` (``tests/test_backends.py`` runs every notebook on JAX and PyTorch):
+  nbval would only execute the same cells a second time.
 
 A wrong ``source`` should only define what the exercise asks for (functions, a model file through
 ``train_or_load`` ...); it must not change the notebook's global data, since only the solution and check cell are
@@ -63,20 +66,10 @@ from dlcourse.nbgrader.markup import delimiters, marked_cells, source_of
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = release.topic_dirs(ROOT)
-TIMEOUT = 900  # seconds per cell, as in `make test`
-# The wrong-submission runs double as the JAX run of their notebooks (see test_backends.py): nbval already runs
-# every notebook on TensorFlow, so the grading checks are proven on a second backend at no extra cost.
-BACKEND = "jax"
-# ... except where a wrong submission cannot even be built on JAX; those notebooks' JAX run is in test_backends.py.
-TF_WRONG_SUBMISSIONS = {
-    # a Lambda layer around a TextVectorization on a string input: Keras builds it only on TensorFlow
-    "02_bag_of_words_models.ipynb",
-}
-
-
-def backend_of(notebook: Path) -> str:
-    """The Keras backend the notebook's wrong submissions run on."""
-    return "tensorflow" if notebook.name in TF_WRONG_SUBMISSIONS else BACKEND
+TIMEOUT = 900  # seconds per cell: a clear failure for a hung cell, well above any quick-mode cell
+# The grader's backend: nbgrader's autograding runs notebooks on Keras's default, TensorFlow. This run is also the
+# notebooks' TensorFlow run in `make test`; tests/test_backends.py runs each on JAX and PyTorch.
+BACKEND = "tensorflow"
 HARNESS = "hidden_tests_harness"  # metadata key of the cells this test adds
 
 if str(ROOT / "tests") not in sys.path:  # the table package, whatever pytest's import mode
@@ -131,7 +124,6 @@ def hidden_checks(notebook: Path) -> dict[str, tuple[int, int | None]]:
 
 
 NOTEBOOKS = sorted(p for t in TOPICS for p in (t / "solutions").glob("*.ipynb"))
-WITH_ENTRIES = [nb for nb in NOTEBOOKS if any(key[0] == nb.name for key in wrong_table(nb.parents[1]))]
 
 
 def test_every_hidden_test_has_a_wrong_submission():
@@ -203,8 +195,11 @@ def spliced(nb: nbformat.NotebookNode, table: dict, notebook: Path) -> nbformat.
                 harness_cell(RESTORE, "restore", key),
                 harness_cell(solution if solution is not None else "raise RuntimeError('no solution cell')",
                              "solution", key),
-                harness_cell(source_of(cell), "check", key),
             ]
+        # Once, after the last entry: the check cell's own variables (a test accuracy, a model ...) were last set by
+        # a wrong submission, and the correct solution must still pass it. Between entries the solution's re-run
+        # is enough, since each entry's visible part sets them again.
+        cells.append(harness_cell(source_of(cell), "check", entry_key(gid, len(entries) - 1)))
     out = nbformat.v4.new_notebook(metadata=nb.metadata)
     out.cells = cells
     return out
@@ -265,7 +260,8 @@ def entry_verdicts(by_role: dict, name: str, gid: str, key: str, entry: Wrong) -
             problems.append(f"{name} {gid}: re-running the correct {role} afterwards raised {err[0]}: {short(err[1])}")
     return problems
 
-@pytest.mark.parametrize("notebook", WITH_ENTRIES, ids=rel)
+@pytest.mark.notebooks
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=rel)
 def test_wrong_submissions_pass_visible_and_fail_hidden(notebook, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
@@ -273,7 +269,7 @@ def test_wrong_submissions_pass_visible_and_fail_hidden(notebook, tmp_path, monk
     work = tmp_path / notebook.parents[1].name / notebook.parent.name
     shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns("*.keras", "*.history.json", "*.pt", ".ipynb_*"))
     monkeypatch.setenv("DLCOURSE_QUICK", "1")  # the kernel inherits the environment (and DLCOURSE_DATA etc.)
-    monkeypatch.setenv("KERAS_BACKEND", backend_of(notebook))
+    monkeypatch.setenv("KERAS_BACKEND", BACKEND)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
     nb = spliced(nbformat.read(notebook, as_version=4), table, notebook)
@@ -304,6 +300,12 @@ def test_verdicts_tell_caught_from_uncaught_submissions(tmp_path):
     roles = [c.metadata[HARNESS]["role"] for c in executed.cells if HARNESS in c.metadata]
     assert roles[:8] == ["snapshot", "setup", "wrong", "visible", "hidden", "restore", "solution", "check"]
     assert len(roles) == 4 * 8
+    # two entries for one check cell: the whole check re-runs once, after the second
+    twice = [c.metadata[HARNESS] for c in spliced(nb, {("01_x.ipynb", "a"): [Wrong("def f(): return 2", why="2"),
+                                                                           Wrong("def f(): return 3", why="3")]},
+                                                  path).cells if HARNESS in c.metadata]
+    assert [m["role"] for m in twice] == roles[:7] + roles[:8]
+    assert twice[-1]["key"] == entry_key("a", 1)
 
     def error(ename):
         return [nbformat.v4.new_output("error", ename=ename, evalue="boom", traceback=[])]

@@ -5,31 +5,23 @@ from . import Wrong, forget_saved
 
 
 def _train_step_source(forward: str, loss: str) -> str:
-    """A CustomStepModel whose JAX train_step (this test runs on JAX) follows the Keras recipe except for its forward
-    and loss lines."""
+    """A CustomStepModel whose TensorFlow train_step (this test runs on the grader's backend, TensorFlow) follows
+    the Keras recipe except for its forward and loss lines."""
     return f'''
 class CustomStepModel(keras.Model):
-    def train_step(self, state, data):
-        trainable, non_trainable, optimizer_vars, metrics_vars = state
+    def train_step(self, data):
         x, y = data
-
-        def loss_of(trainable, non_trainable):
+        with tf.GradientTape() as tape:
             {forward}
             {loss}
-            return loss, (y_pred, non_trainable)
-
-        (loss, (y_pred, non_trainable)), gradients = jax.value_and_grad(loss_of, has_aux=True)(trainable, non_trainable)
-        trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, gradients, trainable)
-        logs, new_metrics_vars = {{}}, []
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
         for metric in self.metrics:
-            its_vars = metrics_vars[len(new_metrics_vars) : len(new_metrics_vars) + len(metric.variables)]
             if metric.name == "loss":
-                its_vars = metric.stateless_update_state(its_vars, loss)
+                metric.update_state(loss)
             else:
-                its_vars = metric.stateless_update_state(its_vars, y, y_pred)
-            logs[metric.name] = metric.stateless_result(its_vars)
-            new_metrics_vars += its_vars
-        return logs, (trainable, non_trainable, optimizer_vars, new_metrics_vars)
+                metric.update_state(y, y_pred)
+        return {{metric.name: metric.result() for metric in self.metrics}}
 '''
 
 
@@ -166,9 +158,11 @@ def numerical_gradient(f, x, eps=1e-6):
     ),
     ("03_autodiff_and_optimisers.ipynb", "ex3_3_check"): Wrong(
         source='''
-def autodiff_gradient(f, x):  # the JAX branch (this test runs on JAX)
-    vector = jnp.array([float(v) for v in x], dtype=jnp.float64)  # a list of numbers: vectors only
-    return np.asarray(jax.grad(f)(vector))
+def autodiff_gradient(f, x):  # the TensorFlow branch (this test runs on the grader's backend)
+    variable = tf.Variable([float(v) for v in x], dtype=tf.float64)  # a list of numbers: vectors only
+    with tf.GradientTape() as tape:
+        value = f(variable)
+    return tape.gradient(value, variable).numpy()
 ''',
         why="builds the variable from a list of floats, so it works for vectors but not for a matrix-shaped x",
     ),
@@ -347,11 +341,11 @@ tape_model = dlcourse.checks.train_or_load("mnist_tape_loop.keras", train_mnist_
     ),
     ("04_backpropagation_and_training_loop.ipynb", "ex4_7_check"): [
         Wrong(source=_train_step_source(
-            forward="y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x)  # no training=True",
-            loss="loss, _ = self.stateless_compute_loss(trainable, non_trainable, metrics_vars, x=x, y=y, y_pred=y_pred)"),
+            forward="y_pred = self(x)  # no training=True",
+            loss="loss = self.compute_loss(x=x, y=y, y_pred=y_pred)"),
               why="calls the model without training=True"),
         Wrong(source=_train_step_source(
-            forward="y_pred, non_trainable = self.stateless_call(trainable, non_trainable, x, training=True)",
+            forward="y_pred = self(x, training=True)",
             loss="loss = ops.mean(keras.losses.sparse_categorical_crossentropy(y, y_pred))  # by hand"),
               why="computes the loss by hand instead of self.compute_loss: the L2 penalty is left out"),
     ],
