@@ -19,11 +19,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def pytest_configure(config):
     """One JAX compilation cache for the whole run, shared by every JAX kernel and subprocess the tests start.
 
-    The wrong-submission runs rebuild the same models again and again (the solution re-runs after each wrong
-    submission), and XLA recompiles each from scratch without a persistent cache: with it, a notebook's JAX run
-    took half the time (ANN 02: 180 s -> 90 s). Set in the controller before pytest-xdist starts its workers, which
-    inherit it (and so do the kernels they start). Compiled code is keyed by the program and the JAX/XLA versions,
-    so a cache can only be reused, never give wrong results; a clean clone starts with an empty one.
+    Notebooks rebuild models of the same shapes again and again (a learning-rate sweep, a check that trains the
+    reference model beside the student's), and XLA recompiles each from scratch without a persistent cache: with
+    it, Artificial-Neural-Networks 02's JAX run with its wrong submissions took half the time (180 s -> 90 s).
+    Set in the controller before pytest-xdist starts its workers, which inherit it (and so do the kernels they
+    start). Compiled code is keyed by the program and the JAX/XLA versions, so a cache can only be reused, never
+    give wrong results; a clean clone starts with an empty one.
     """
     if hasattr(config, "workerinput") or "JAX_COMPILATION_CACHE_DIR" in os.environ:
         return
