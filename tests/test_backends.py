@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from test_hidden_tests import BACKEND as WRONG_SUBMISSIONS_BACKEND
-from test_hidden_tests import NOTEBOOKS, ROOT, TIMEOUT, rel
+from test_hidden_tests import NOTEBOOKS, ROOT, TIMEOUT, record_time, rel
 from test_hidden_tests import test_wrong_submissions_pass_visible_and_fail_hidden as tensorflow_run
 
 pytestmark = pytest.mark.notebooks
@@ -79,9 +79,7 @@ def run_on_backend(notebook: Path, backend: str, tmp_path: Path, monkeypatch) ->
         pytest.fail(f"{rel(notebook)} on {backend}: cell {index} ({first!r}) raised {ename}: {evalue[:600]}",
                     pytrace=False)
     seconds = time.perf_counter() - start
-    if record := os.environ.get("DLCOURSE_BACKEND_TIMES"):  # a JSON-lines file, for the README's table
-        with open(record, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"notebook": rel(notebook), "backend": backend, "seconds": round(seconds, 1)}) + "\n")
+    record_time(notebook, backend, seconds)
     return nb
 
 

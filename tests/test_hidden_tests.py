@@ -56,6 +56,7 @@ import importlib.util
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -79,6 +80,30 @@ from wrong_submissions import Wrong  # noqa: E402
 
 def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
+
+
+def record_time(notebook: Path, backend: str, seconds: float, **extra: float) -> None:
+    """Append a notebook run's time to the JSON-lines file $DLCOURSE_BACKEND_TIMES, if set (the README's table)."""
+    if record := os.environ.get("DLCOURSE_BACKEND_TIMES"):
+        import json
+
+        row = {"notebook": rel(notebook), "backend": backend, "seconds": round(seconds, 1)}
+        row.update({key: round(value, 1) for key, value in extra.items()})
+        with open(record, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+
+def cell_seconds(cell) -> float:
+    """How long a cell took to execute, from the timestamps nbclient records (0 when it did not run)."""
+    from datetime import datetime
+
+    timing = cell.get("metadata", {}).get("execution", {})
+    try:
+        started, done = timing["iopub.execute_input"], timing["shell.execute_reply"]
+    except KeyError:
+        return 0.0
+    parse = lambda stamp: datetime.fromisoformat(stamp.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(done) - parse(started)).total_seconds()
 
 
 def table_module(topic: Path) -> str:
@@ -275,7 +300,12 @@ def test_wrong_submissions_pass_visible_and_fail_hidden(notebook, tmp_path, monk
     nb = spliced(nbformat.read(notebook, as_version=4), table, notebook)
     client = NotebookClient(nb, timeout=TIMEOUT, allow_errors=True, kernel_name="python3",
                             resources={"metadata": {"path": str(work)}})
+    start = time.perf_counter()
     executed = client.execute()
+    seconds = time.perf_counter() - start
+    # The plain run's time, comparable with the other backends': the whole run minus the cells spliced in here
+    spliced_in = sum(cell_seconds(cell) for cell in executed.cells if HARNESS in cell.metadata)
+    record_time(notebook, BACKEND, seconds - spliced_in, with_wrong_submissions=seconds)
     problems = verdicts(executed, table, notebook)
     if problems:
         pytest.fail(f"{rel(notebook)}: {len(problems)} problems:\n  " + "\n  ".join(problems), pytrace=False)
@@ -324,3 +354,23 @@ def test_verdicts_tell_caught_from_uncaught_submissions(tmp_path):
     assert any("wrong d" in line and "not HiddenCaseFailed" in line for line in found)
     executed.cells[0].outputs = error("NameError")
     assert any("own cell 0" in line for line in verdicts(executed, table, path))
+
+
+def test_run_times_are_recorded_with_the_spliced_cells_taken_out(tmp_path, monkeypatch):
+    """The README's quick-mode table: a TensorFlow run's plain time is its total minus the cells spliced in."""
+    import json
+
+    cell = nbformat.v4.new_code_cell("pass")
+    assert cell_seconds(cell) == 0.0  # never ran
+    cell.metadata["execution"] = {"iopub.execute_input": "2026-12-04T03:00:01.250Z",
+                                  "shell.execute_reply": "2026-12-04T03:00:03.750Z"}
+    assert cell_seconds(cell) == 2.5
+    record = tmp_path / "times.jsonl"
+    monkeypatch.setenv("DLCOURSE_BACKEND_TIMES", str(record))
+    notebook = NOTEBOOKS[0]
+    record_time(notebook, "tensorflow", 10.04, with_wrong_submissions=12.96)
+    record_time(notebook, "jax", 7.0)
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    name = rel(notebook)
+    assert rows == [{"notebook": name, "backend": "tensorflow", "seconds": 10.0, "with_wrong_submissions": 13.0},
+                    {"notebook": name, "backend": "jax", "seconds": 7.0}]
