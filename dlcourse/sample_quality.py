@@ -225,6 +225,25 @@ def _features(model, x, batch_size: int = 500):
 _REAL_FEATURES: dict[str, Any] = {}
 
 
+def _class_indices(labels: Any, n: int):
+    """The labels a conditional generator was asked for, as n class indices, or a ValueError that says what is off."""
+    import numpy as np
+
+    asked = np.asarray(labels)
+    if asked.ndim == 2 and asked.shape == (n, N_CLASSES) and set(np.unique(asked)) <= {0, 1}:
+        raise ValueError(f"labels have the shape {asked.shape} of one-hot vectors: pass the {n} class indices "
+                         "instead (labels.argmax(axis=1)).")
+    if asked.ndim == 2 and asked.shape[1] == 1:
+        asked = asked[:, 0]
+    if asked.shape != (n,) or not np.issubdtype(asked.dtype, np.integer):
+        raise ValueError(f"labels: expected {n} integer class indices (one per image), found an array of shape "
+                         f"{asked.shape} and type {asked.dtype}.")
+    if asked.min() < 0 or asked.max() >= N_CLASSES:
+        raise ValueError(f"labels: expected class indices from 0 to {N_CLASSES - 1}, found values from {asked.min()} "
+                         f"to {asked.max()}.")
+    return asked
+
+
 def evaluate(images: Any, dataset: str = "mnist", labels: Any = None) -> SampleQuality:
     """Judge generated (or real) images: class shares, mean top-class confidence, Fréchet distance to real data.
 
@@ -245,17 +264,11 @@ def evaluate(images: Any, dataset: str = "mnist", labels: Any = None) -> SampleQ
     x = as_judge_input(images)
     if len(x) < 200:
         raise ValueError(f"Got {len(x)} images: the Fréchet distance needs at least 200 (the course uses 1,000).")
+    asked = None if labels is None else _class_indices(labels, len(x))  # before the judge: bad input fails at once
     model = judge(dataset)
     if dataset not in _REAL_FEATURES:
         (_, _), (x_test, _) = _load(dataset)
         _REAL_FEATURES[dataset] = _features(model, as_judge_input(x_test))[0]
-    agreement_of = None
-    if labels is not None:
-        asked = np.asarray(labels).reshape(-1)
-        if len(asked) != len(x) or not np.issubdtype(asked.dtype, np.integer):
-            raise ValueError(f"labels: expected {len(x)} integer class indices (one per image), found "
-                             f"{len(asked)} values of type {asked.dtype}. Pass the digits, not one-hot vectors.")
-        agreement_of = asked
     features, probabilities = _features(model, x)
     predicted = probabilities.argmax(axis=1)
     shares = np.bincount(predicted, minlength=N_CLASSES) / len(x)
@@ -268,4 +281,4 @@ def evaluate(images: Any, dataset: str = "mnist", labels: Any = None) -> SampleQ
     return SampleQuality(dataset=dataset, n=len(x), class_shares=shares,
                          mean_confidence=float(probabilities.max(axis=1).mean()),
                          frechet_distance=frechet_distance(features, _REAL_FEATURES[dataset]), class_names=names,
-                         label_agreement=None if agreement_of is None else float(np.mean(predicted == agreement_of)))
+                         label_agreement=None if asked is None else float(np.mean(predicted == asked)))

@@ -40,6 +40,24 @@ def test_uint8_and_float_images_are_read_alike():
     assert sq.as_judge_input(pixels).shape == (3, 28, 28, 1)
 
 
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.eye(10)[np.arange(300) % 10], r"shape \(300, 10\) of one-hot vectors: pass the 300 class indices"),
+        (np.arange(300) % 10 * 1.0, r"expected 300 integer class indices .* type float64"),
+        (np.arange(299) % 10, r"expected 300 integer class indices .* shape \(299,\)"),
+        (np.arange(300), "from 0 to 9, found values from 0 to 299"),
+    ],
+)
+def test_bad_labels_get_an_error_that_names_a_cause_only_when_it_fits(labels, message):
+    """Checked before the judge loads (these fail at once); "one-hot" only when the labels look one-hot."""
+    images = np.zeros((300, 28, 28), dtype="float32")
+    with pytest.raises(ValueError, match=message) as raised:
+        sq.evaluate(images, "mnist", labels=labels)
+    assert ("one-hot" in str(raised.value)) == (labels.ndim == 2)
+    assert np.array_equal(sq._class_indices((np.arange(300) % 10)[:, None], 300), np.arange(300) % 10)
+
+
 @pytest.fixture(scope="module")
 def mnist_judge_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
@@ -79,8 +97,6 @@ def test_the_judge_is_accurate_cached_and_tells_real_from_collapsed_and_noise(mn
     assert asked.label_agreement > 0.97 and asked.as_row()["label agreement"] > 0.97
     assert "judged as the class asked for" in str(asked)
     assert sq.evaluate(x, "mnist", labels=(y_train[:1000] + 1) % 10).label_agreement < 0.05
-    with pytest.raises(ValueError, match="not one-hot"):
-        sq.evaluate(x, "mnist", labels=np.eye(10)[y_train[:1000]])
     assert abs(real.class_shares.sum() - 1) < 1e-9
     ones = sq.evaluate(x_train[y_train == 1][:1000], "mnist")  # a generator collapsed onto one digit
     assert ones.class_shares[1] > 0.95 and ones.smallest_class_share == 0.0
