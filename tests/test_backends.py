@@ -60,10 +60,7 @@ def run_on_backend(notebook: Path, backend: str, tmp_path: Path, monkeypatch) ->
     work = tmp_path / notebook.parents[1].name / notebook.parent.name
     shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns(*ARTIFACTS))
     monkeypatch.setenv("KERAS_BACKEND", backend)  # the kernel inherits the environment
-    if backend == "torch":
-        # make test runs two kernels at once on a 2-core machine: PyTorch's default of one thread per core then
-        # oversubscribes the CPU and runs many times slower (measured 24x on a loaded machine). One thread each.
-        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    # one compute thread per kernel (OMP_NUM_THREADS, XLA_FLAGS ...): set for the whole run in tests/conftest.py
     monkeypatch.setenv("DLCOURSE_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
