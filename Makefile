@@ -46,7 +46,7 @@ lab: env
 
 # Quick mode: notebooks run on small data with few epochs (dlcourse.pick), so CI finishes in minutes. Every solution
 # notebook runs on TensorFlow with its wrong submissions (tests/test_hidden_tests.py) and on JAX and PyTorch
-# (tests/test_backends.py). --dist loadgroup: each notebook run is its own unit of work for the two workers, every
+# (tests/test_backends.py). --dist loadscope: each notebook run is its own unit of work for the two workers, every
 # other test module stays whole on one worker (tests/conftest.py).
 test: test-env
 	@if [ ! -d tests ]; then \
@@ -54,7 +54,7 @@ test: test-env
 	  exec $(BIN)/dlcourse doctor; \
 	fi
 	PATH="$(abspath $(BIN)):$$PATH" DLCOURSE_QUICK=1 TF_CPP_MIN_LOG_LEVEL=2 \
-	  $(BIN)/python -m pytest -n 2 --dist loadgroup tests $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -n 2 --dist loadscope tests $(PYTEST_ARGS)
 
 clean-env:
 	rm -rf $(VENV)
