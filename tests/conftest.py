@@ -68,6 +68,7 @@ def pytest_collection_modifyitems(config, items):
                [item for item in items if not is_notebook_run(item.nodeid)]
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: without xdist (-p no:xdist) it is simply unused
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadscope`` with our scopes: each notebook run alone, every other test with the rest of its module
     (module-scoped fixtures, such as a class's graded submissions, are set up once), in collection order.

@@ -23,14 +23,13 @@ import nbformat
 import pytest
 
 from test_hidden_tests import BACKEND as WRONG_SUBMISSIONS_BACKEND
-from test_hidden_tests import NOTEBOOKS, ROOT, TIMEOUT, record_time, rel
+from test_hidden_tests import ARTIFACTS, NOTEBOOKS, TIMEOUT, record_time, rel
 from test_hidden_tests import test_wrong_submissions_pass_visible_and_fail_hidden as tensorflow_run
 
 pytestmark = pytest.mark.notebooks
 
 BACKENDS = ("tensorflow", "jax", "torch")
 RUNS = [(nb, backend) for nb in NOTEBOOKS for backend in ("jax", "torch")]
-ARTIFACTS = ("*.keras", "*.history.json", "*.progress.npz", "*.pt", ".ipynb_*")
 
 
 def test_every_notebook_is_covered_on_every_backend():

@@ -72,6 +72,8 @@ TIMEOUT = 900  # seconds per cell: a clear failure for a hung cell, well above a
 # notebooks' TensorFlow run in `make test`; tests/test_backends.py runs each on JAX and PyTorch.
 BACKEND = "tensorflow"
 HARNESS = "hidden_tests_harness"  # metadata key of the cells this test adds
+# Left out of the temporary copy of a notebook's folder, so every run trains from scratch on its backend
+ARTIFACTS = ("*.keras", "*.history.json", "*.progress.npz", "*.pt", ".ipynb_*")
 
 if str(ROOT / "tests") not in sys.path:  # the table package, whatever pytest's import mode
     sys.path.insert(0, str(ROOT / "tests"))
@@ -292,7 +294,7 @@ def test_wrong_submissions_pass_visible_and_fail_hidden(notebook, tmp_path, monk
 
     table = wrong_table(notebook.parents[1])
     work = tmp_path / notebook.parents[1].name / notebook.parent.name
-    shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns("*.keras", "*.history.json", "*.pt", ".ipynb_*"))
+    shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns(*ARTIFACTS))
     monkeypatch.setenv("DLCOURSE_QUICK", "1")  # the kernel inherits the environment (and DLCOURSE_DATA etc.)
     monkeypatch.setenv("KERAS_BACKEND", BACKEND)
     monkeypatch.setenv("MPLBACKEND", "Agg")
