@@ -13,6 +13,7 @@ STAMP := $(VENV)/.installed-$(DEPS_HASH)
 # checks the converted EfficientNet) and [e2e] with Chromium and the JupyterHub proxy (browser and JupyterHub tests)
 # on top of what `make lab` installs.
 TEST_STAMP := $(VENV)/.installed-test-$(DEPS_HASH)
+TEST_EXTRAS := test,torch,jax,e2e
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Extra arguments for JupyterLab, e.g. make lab LAB_ARGS="--port=9999 --no-browser"
 LAB_ARGS ?=
@@ -25,21 +26,28 @@ env: $(STAMP)
 
 test-env: $(TEST_STAMP)
 
-$(TEST_STAMP): $(STAMP)
-	bash scripts/install-system-deps.sh --test
-	$(BIN)/python -m pip install --quiet -e '.[test,torch,jax,e2e]'
-	touch $@
-
-$(STAMP):
+# The set-up of a new (or outdated) environment: $(1) the system set-up's flags, $(2) the extras to install.
+define new_env
 	@echo "==> Setting up $(VENV) with $(PYTHON) (once; reused until pyproject.toml changes)"
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "dlcourse needs Python 3.11 or 3.12, found " + sys.version.split()[0]'
-	bash scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh $(1)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[$(2)]'
 	rm -f $(VENV)/.installed-*
+endef
+
+$(STAMP):
+	$(call new_env,,test)
 	touch $@
 	@echo "==> Environment ready: $$($(BIN)/python --version), $$($(BIN)/python -c 'import keras; print("Keras", keras.__version__)' 2>/dev/null)"
+
+# On a clean clone (CI) everything comes in one pip call: resolving the dependencies twice cost set-up time. On top
+# of an up-to-date `make lab` environment only the test extras are added.
+$(TEST_STAMP):
+	$(if $(wildcard $(STAMP)),bash scripts/install-system-deps.sh --test,$(call new_env,--test,$(TEST_EXTRAS)))
+	$(if $(wildcard $(STAMP)),$(BIN)/python -m pip install --quiet -e '.[$(TEST_EXTRAS)]')
+	touch $(STAMP) $@
 
 lab: env
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS)

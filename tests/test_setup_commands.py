@@ -29,6 +29,15 @@ def test_a_missing_environment_is_created(tmp_path):
     assert "-m venv" in plan.stdout and "pip install" in plan.stdout and "-e '.[test]'" in plan.stdout
 
 
+def test_a_clean_clone_installs_everything_for_the_tests_in_one_pip_call(tmp_path):
+    """CI's set-up: one dependency resolution for the course and the test extras, not one for each."""
+    plan = _make("-n", "test", f"VENV={tmp_path / 'venv'}").stdout
+    installs = [line for line in plan.splitlines() if "pip install" in line and "-e " in line]
+    assert installs == [installs[0]] and "-e '.[test,torch,jax,e2e]'" in installs[0], installs
+    assert "-m venv" in plan and "install-system-deps.sh --test" in plan and "pytest" in plan
+    assert plan.index("pip install") < plan.index("-m pytest")
+
+
 def test_an_up_to_date_environment_is_reused(tmp_path):
     venv = tmp_path / "venv"
     venv.mkdir()
