@@ -376,3 +376,16 @@ def test_run_times_are_recorded_with_the_spliced_cells_taken_out(tmp_path, monke
     name = rel(notebook)
     assert rows == [{"notebook": name, "backend": "tensorflow", "seconds": 10.0, "with_wrong_submissions": 13.0},
                     {"notebook": name, "backend": "jax", "seconds": 7.0}]
+
+    # ... and scripts/backend_times.py turns the file into the README's table (a notebook missing a backend is named)
+    spec = importlib.util.spec_from_file_location("backend_times", ROOT / "scripts" / "backend_times.py")
+    backend_times = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(backend_times)
+    record_time(notebook, "torch", 5.0)
+    record_time(NOTEBOOKS[1], "jax", 3.0)
+    text = backend_times.table(backend_times.read(record))
+    topic, _, stem = name.partition("/solutions/")
+    assert f"| {topic} {Path(stem).stem} | 10 s | 7 s | 5 s | 13 s |" in text
+    assert "| **all 1** | 0.2 min | 0.1 min | 0.1 min | 0.2 min |" in text
+    assert "PyTorch for 1 (0.1 minutes), TensorFlow for 0" in text
+    assert text.endswith("Left out (not run on every backend): " + rel(NOTEBOOKS[1]))
