@@ -9,6 +9,8 @@ Who runs each notebook on which backend (one execution per notebook and backend,
 
 Each run is in quick mode, in a fresh kernel, in a temporary copy of the notebook's folder without saved models
 (so every model is trained on that backend, and nothing is written into the repository).
+
+Also here: a model saved on one backend and loaded on another, and ``dlcourse grade`` on JAX and PyTorch.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import nbformat
 import pytest
 
 from test_hidden_tests import BACKEND as WRONG_SUBMISSIONS_BACKEND
-from test_hidden_tests import ARTIFACTS, NOTEBOOKS, TIMEOUT, record_time, rel
+from test_hidden_tests import ARTIFACTS, NOTEBOOKS, ROOT, TIMEOUT, record_time, rel
 from test_hidden_tests import test_wrong_submissions_pass_visible_and_fail_hidden as tensorflow_run
 
 pytestmark = pytest.mark.notebooks
@@ -156,3 +158,41 @@ def test_a_model_saved_on_one_backend_is_graded_on_another(tmp_path):
             assert epochs == 3, f"{source} -> {backend}: the training history was not restored"
             assert gap < 1e-5, f"a model trained on {source} predicts differently on {backend} (max gap {gap:.2e})"
     assert sorted(loaded) == sorted((a, b) for a in BACKENDS for b in BACKENDS if a != b), sorted(loaded)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The grader on JAX and PyTorch: `KERAS_BACKEND=jax dlcourse grade ...`, as the README tells instructors
+
+GRADED_TOPIC = ROOT / "Artificial-Neural-Networks"
+GRADED = "01_neurons_and_activations.ipynb"  # Keras layers and models in its exercises, seconds to run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_dlcourse_grade_runs_the_kernels_on_the_backend_it_is_given(backend, tmp_path, monkeypatch, capsys):
+    """The sandbox passes KERAS_BACKEND to every kernel: a solved notebook gets every point on that backend (its
+    set-up line says so) and an unsolved one gets none, each with its own row."""
+    from dlcourse.cli import main
+
+    subs = tmp_path / "subs"
+    for student, folder in (("sol", "solutions"), ("eve", "exercises")):
+        (subs / student).mkdir(parents=True)
+        shutil.copy(GRADED_TOPIC / folder / GRADED, subs / student / GRADED)
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    assert main(["grade", str(GRADED_TOPIC), str(subs), "--out", str(tmp_path / "out"), "--workers", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "isolation: bwrap" in printed, printed  # the real sandbox, as for a class
+    rows = [row for row in csv_rows(tmp_path / "out" / "grades.csv") if row["notebook"] == GRADED]
+    points = {student: [(r["task"], float(r["points"]), float(r["max_points"])) for r in rows if r["student"] == student]
+              for student in ("sol", "eve")}
+    assert points["sol"] and all(got == most for _, got, most in points["sol"]), points["sol"]
+    assert len(points["eve"]) == len(points["sol"]) and all(got == 0 for _, got, _ in points["eve"]), points["eve"]
+    graded = (tmp_path / "out" / "autograded" / "sol" / GRADED).read_text()
+    assert f"({backend} backend" in graded, "the graded kernel did not run on " + backend
+
+
+def csv_rows(path: Path) -> list[dict]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
