@@ -100,6 +100,33 @@ def test_imdb_prepared_in_the_cache_only(imdb_cache):
     assert located.place == "cache" and located.form == "tree"
 
 
+def test_preparing_imdb_keeps_the_tree_another_process_finished_first(imdb_cache, tmp_path, monkeypatch):
+    """Two notebooks (or the JAX and PyTorch runs of one) start on an empty cache at once and both unpack IMDB: the
+    one that finishes second must keep the first one's tree, which that one may already be reading, not move it
+    away for its own (a notebook then failed half-way through, reading files that had just been deleted)."""
+    import shutil
+
+    from dlcourse.data import prepare
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DLCOURSE_CACHE", str(cache))
+    unpack = prepare.PREPARERS["imdb"]
+    theirs = {}
+
+    def finished_second(paths, staging, progress=True):
+        hashes = unpack(paths, staging, progress=progress)
+        shutil.copytree(imdb_cache / "aclImdb", cache / "aclImdb")  # meanwhile, the other process's tree lands
+        theirs["inode"] = (cache / "aclImdb").stat().st_ino
+        return hashes
+
+    monkeypatch.setitem(prepare.PREPARERS, "imdb", finished_second)
+    located = store.locate("imdb")
+    assert located.place == "cache" and theirs, "IMDB was not prepared in the empty cache"
+    assert (cache / "aclImdb").stat().st_ino == theirs["inode"], "the other process's tree was moved away"
+    assert sorted(p.name for p in cache.iterdir() if p.name.startswith(".aclImdb")) == [], "staging left behind"
+    assert store.check_file(registry.get("imdb").tree.files[0], cache / "aclImdb").status == "ok"
+
+
 def test_imdb_sequences_follow_keras_conventions(imdb_cache):
     (x_train, y_train), (x_test, y_test) = text.load_imdb()
     assert x_train.shape == (25000,) and x_test.shape == (25000,) and x_train.dtype == object

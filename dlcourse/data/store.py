@@ -683,12 +683,17 @@ def _prepare(archive: Located, *, progress: bool = True) -> Located:
     try:
         hashes = preparers.PREPARERS[archive.source.prepare](archive.paths, staging, progress=progress)
         digest, count = listing_digest(hashes), len(hashes)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        try:
+            os.replace(staging, target)  # atomic; fails when a (non-empty) tree is already there
+        except OSError:
+            # Another process (a second notebook, a second kernel) may have finished preparing it while we
+            # unpacked: keep its tree, which it may already be reading, and drop ours.
+            if check_file(spec, target, memo).status == "ok":
+                shutil.rmtree(staging, ignore_errors=True)
+                return Located(dataset, tree, "cache", cache)
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")  # a damaged copy: replace it
             os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
+            os.replace(staging, target)
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
