@@ -172,6 +172,8 @@ GRADED = "01_neurons_and_activations.ipynb"  # Keras layers and models in its ex
 def test_dlcourse_grade_runs_the_kernels_on_the_backend_it_is_given(backend, tmp_path, monkeypatch, capsys):
     """The sandbox passes KERAS_BACKEND to every kernel: a solved notebook gets every point on that backend (its
     set-up line says so) and an unsolved one gets none, each with its own row."""
+    from test_grading import read_csv
+
     from dlcourse.cli import main
 
     subs = tmp_path / "subs"
@@ -182,17 +184,10 @@ def test_dlcourse_grade_runs_the_kernels_on_the_backend_it_is_given(backend, tmp
     assert main(["grade", str(GRADED_TOPIC), str(subs), "--out", str(tmp_path / "out"), "--workers", "2"]) == 0
     printed = capsys.readouterr().out
     assert "isolation: bwrap" in printed, printed  # the real sandbox, as for a class
-    rows = [row for row in csv_rows(tmp_path / "out" / "grades.csv") if row["notebook"] == GRADED]
+    rows = [row for row in read_csv(tmp_path / "out" / "grades.csv") if row["notebook"] == GRADED]
     points = {student: [(r["task"], float(r["points"]), float(r["max_points"])) for r in rows if r["student"] == student]
               for student in ("sol", "eve")}
     assert points["sol"] and all(got == most for _, got, most in points["sol"]), points["sol"]
     assert len(points["eve"]) == len(points["sol"]) and all(got == 0 for _, got, _ in points["eve"]), points["eve"]
     graded = (tmp_path / "out" / "autograded" / "sol" / GRADED).read_text()
     assert f"({backend} backend" in graded, "the graded kernel did not run on " + backend
-
-
-def csv_rows(path: Path) -> list[dict]:
-    import csv
-
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
